@@ -26,7 +26,7 @@ class DivergenceError(ValueError):
         )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ForwardTrace:
     """z^l, a^l and s'(z^l) for every layer, and the cost when y is given."""
 
@@ -44,10 +44,12 @@ class ForwardTrace:
     @property
     def cost(self) -> float | None:
         """Mean of C_x over the mini-batch, or None without targets."""
-        return None if self.costs is None else float(self.costs.mean())
+        if self.costs is None:
+            return None
+        return float(self.costs.sum()) / self.costs.shape[0]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class BackwardTrace:
     """The error signals and gradients of one forward-backward pass.
 
@@ -78,7 +80,7 @@ class BackwardTrace:
         return self.delta[l - 1][i].copy()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StepResult:
     """One SGD step: the mini-batch, its gradients and the parameters around it.
 
