@@ -213,13 +213,14 @@ class Network:
     # SGD
 
     def _updated(
-        self, trace: BackwardTrace, n_train: int
+        self, trace: BackwardTrace, n_train: int, spare: "_Spare | None" = None
     ) -> tuple[list[FloatArray], list[FloatArray], list[FloatArray], list[FloatArray]]:
         """Return new weights, biases and velocities; self is not changed.
 
         With L2 regularisation the weights decay by 1 - eta lmbda / n_train
         (Nielsen ch. 3); biases are not regularised. With momentum mu,
-        v -> mu v - eta grad and w -> w + v.
+        v -> mu v - eta grad and w -> w + v. The results are written into
+        `spare` when given, else into new arrays; the arithmetic is the same.
         """
         c = self.config
         eta, mu = c.eta, c.mu
@@ -227,16 +228,25 @@ class Network:
         new_w, new_b, new_vw, new_vb = [], [], [], []
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             gw, gb = trace.grad_w[i], trace.grad_b[i]
+            out = (lambda name: None) if spare is None else spare.slot(i)
+            scratch = np.multiply(gw, eta, out=out("scratch"))
             if mu:
-                vw = mu * self.velocity_w[i] - eta * gw - decay * w
-                vb = mu * self.velocity_b[i] - eta * gb
+                vw = np.multiply(self.velocity_w[i], mu, out=out("vw"))
+                np.subtract(vw, scratch, out=vw)
+                if decay:
+                    np.subtract(vw, np.multiply(w, decay, out=scratch), out=vw)
+                vb = np.multiply(self.velocity_b[i], mu, out=out("vb"))
+                np.subtract(vb, eta * gb, out=vb)
                 new_vw.append(vw)
                 new_vb.append(vb)
-                new_w.append(w + vw)
-                new_b.append(b + vb)
+                new_w.append(np.add(w, vw, out=out("w")))
+                new_b.append(np.add(b, vb, out=out("b")))
             else:
-                new_w.append(w - eta * gw - decay * w if decay else w - eta * gw)
-                new_b.append(b - eta * gb)
+                w_next = np.subtract(w, scratch, out=out("w"))
+                if decay:
+                    np.subtract(w_next, np.multiply(w, decay, out=scratch), out=w_next)
+                new_w.append(w_next)
+                new_b.append(np.subtract(b, eta * gb, out=out("b")))
         return new_w, new_b, new_vw, new_vb
 
     def _check_finite(
@@ -277,15 +287,18 @@ class Network:
         raise AssertionError("a non-finite value was found but not located")
 
     def _apply_step(
-        self, trace: BackwardTrace, n_train: int | None
+        self, trace: BackwardTrace, n_train: int | None, spare: "_Spare | None" = None
     ) -> tuple[list[FloatArray], list[FloatArray]]:
         m = trace.grad_a.shape[0]
-        new_w, new_b, new_vw, new_vb = self._updated(trace, n_train or m)
+        new_w, new_b, new_vw, new_vb = self._updated(trace, n_train or m, spare)
         self._check_finite(trace, new_w, new_b)
         old_w, old_b = self.weights, self.biases
+        old_vw, old_vb = self.velocity_w, self.velocity_b
         self.weights, self.biases = new_w, new_b
         if new_vw:
             self.velocity_w, self.velocity_b = new_vw, new_vb
+        if spare is not None:
+            spare.recycle(old_w, old_b, old_vw if new_vw else None, old_vb)
         self.steps += 1
         self.examples_seen += m
         return old_w, old_b
@@ -389,17 +402,23 @@ class Network:
         checked finite float64 arrays of the right widths.
         """
         n_train = x_train.shape[0]
+        spare = _Spare(self)
+        batch = min(self.config.batch_size, n_train)
+        x_buffer = np.empty((batch, x_train.shape[1]))
+        y_buffer = np.empty((batch, y_train.shape[1]))
         done = 0
         while done < steps and not (should_stop and should_stop()):
             indices = self.next_batch_indices(n_train)
-            # take with mode="clip" skips a bounds check that fancy indexing
-            # makes and is about 2x faster; the indices are a permutation.
-            x = np.take(x_train, indices, axis=0, mode="clip")
-            y = np.take(y_train, indices, axis=0, mode="clip")
+            m = len(indices)
+            # take with mode="clip" into a reused buffer skips the bounds
+            # check and the allocation of fancy indexing: about 2x faster.
+            # The indices come from a permutation, so none is clipped.
+            x = np.take(x_train, indices, axis=0, mode="clip", out=x_buffer[:m])
+            y = np.take(y_train, indices, axis=0, mode="clip", out=y_buffer[:m])
             with np.errstate(all="ignore"):
                 z, a, sp = self._forward(x)
                 fwd = ForwardTrace(x=x, z=z, a=a, sp=sp, y=y, costs=None)
-                self._apply_step(self._backward(fwd), n_train)
+                self._apply_step(self._backward(fwd), n_train, spare)
             self._advance(len(indices), n_train)
             done += 1
             if on_step is not None:
@@ -510,3 +529,46 @@ class Network:
         from app.engine.document import network_from_document
 
         return network_from_document(doc)
+
+
+class _Spare:
+    """Arrays that train_steps writes new parameters into, then reuses.
+
+    A step computes new parameters beside the old ones, so that a diverged
+    step can be rejected. Reusing the arrays of the step before saves an
+    allocation of each w per step, which costs page faults for large layers.
+    The network's arrays are copied first, so no array that a caller may
+    still hold (from a StepResult, say) is ever overwritten.
+    """
+
+    def __init__(self, network: Network) -> None:
+        network.weights = [w.copy() for w in network.weights]
+        network.biases = [b.copy() for b in network.biases]
+        network.velocity_w = [v.copy() for v in network.velocity_w]
+        network.velocity_b = [v.copy() for v in network.velocity_b]
+        self.arrays: list[dict[str, FloatArray]] = [
+            {
+                "w": np.empty_like(w),
+                "b": np.empty_like(b),
+                "vw": np.empty_like(w),
+                "vb": np.empty_like(b),
+                "scratch": np.empty_like(w),
+            }
+            for w, b in zip(network.weights, network.biases, strict=True)
+        ]
+
+    def slot(self, i: int) -> Callable[[str], FloatArray]:
+        return self.arrays[i].__getitem__
+
+    def recycle(
+        self,
+        old_w: list[FloatArray],
+        old_b: list[FloatArray],
+        old_vw: list[FloatArray] | None,
+        old_vb: list[FloatArray],
+    ) -> None:
+        """Take back the arrays that the step just replaced."""
+        for i, arrays in enumerate(self.arrays):
+            arrays["w"], arrays["b"] = old_w[i], old_b[i]
+            if old_vw is not None:
+                arrays["vw"], arrays["vb"] = old_vw[i], old_vb[i]
