@@ -5,6 +5,7 @@ into the first layer after the input (layer 0 here, layer 1 in the book).
 """
 
 import itertools
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -259,10 +260,13 @@ class Network:
 
         NaN and infinity propagate into the new parameters, so those are
         checked first and the trace is searched only when one has diverged.
+        A sum is NaN or infinite whenever one of its terms is, so one sum per
+        array is the quick test; a sum that overflows while every term is
+        finite sends the check to the exact, element-wise search.
         """
         for arrays in (new_w, new_b, trace.forward.z):
             for values in arrays:
-                if not np.isfinite(values).all():
+                if not math.isfinite(values.sum()):
                     self._raise_divergence(trace, new_w, new_b)
 
     def _raise_divergence(
@@ -271,6 +275,7 @@ class Network:
         new_w: list[FloatArray],
         new_b: list[FloatArray],
     ) -> None:
+        """Raise DivergenceError for the first non-finite quantity, if any."""
         quantities = [
             ("z", trace.forward.z),
             ("a", trace.forward.a[1:]),
@@ -284,7 +289,6 @@ class Network:
             for i, values in enumerate(per_layer):
                 if not np.isfinite(values).all():
                     raise DivergenceError(i + 1, name, self.steps + 1)
-        raise AssertionError("a non-finite value was found but not located")
 
     def _apply_step(
         self, trace: BackwardTrace, n_train: int | None, spare: "_Spare | None" = None
@@ -399,7 +403,9 @@ class Network:
 
         The arithmetic is that of ``step``, without copies of the parameters
         or the cost after each step. x_train and y_train must already be
-        checked finite float64 arrays of the right widths.
+        checked finite float64 arrays of the right widths. The parameter and
+        velocity arrays are reused two steps later, so `on_step` must copy
+        any of them that it keeps.
         """
         n_train = x_train.shape[0]
         spare = _Spare(self)
@@ -473,10 +479,13 @@ class Network:
 
     @staticmethod
     def _check_value(value: Any) -> float:
-        value = float(value)
-        if not np.isfinite(value):
-            raise ValueError(f"value must be finite, got {value}")
-        return value
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"value must be a finite number, got {value!r}") from None
+        if not np.isfinite(number):
+            raise ValueError(f"value must be finite, got {number}")
+        return number
 
     def set_weight(self, l: int, j: int, k: int, value: float) -> None:
         """Set w^l_jk, the weight to neuron j of layer l from neuron k of l-1."""
@@ -537,8 +546,9 @@ class _Spare:
     A step computes new parameters beside the old ones, so that a diverged
     step can be rejected. Reusing the arrays of the step before saves an
     allocation of each w per step, which costs page faults for large layers.
-    The network's arrays are copied first, so no array that a caller may
-    still hold (from a StepResult, say) is ever overwritten.
+    The network's arrays are copied first, so no array that a caller held
+    before train_steps (from a StepResult, say) is overwritten. Arrays read
+    from the network during train_steps, in on_step for example, are.
     """
 
     def __init__(self, network: Network) -> None:
