@@ -24,21 +24,34 @@ def log_sum_exp(z: FloatArray) -> FloatArray:
     return top + np.log(np.exp(z - top[:, None]).sum(axis=-1))
 
 
+def log_softmax(z: FloatArray) -> FloatArray:
+    """Return ln(a_j) for a = softmax(z), shape (m, n).
+
+    Subtracting the row maximum first is exact for the entries near it, so
+    ln(a_j) keeps its relative precision when |z| is large. The shorter
+    z - log_sum_exp(z) rounds ln(sum_k e^z_k) to the spacing of floats near
+    max(z), about 2e-12 at z = 1e4, before the subtraction.
+    """
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
 def log_one_minus_softmax(z: FloatArray) -> FloatArray:
     """Return ln(1 - a_j) for a = softmax(z), shape (m, n), finite for finite z.
 
     For every output but the largest, a_j <= 1/2 and log1p(-a_j) is exact
     enough. For the largest, 1 - a_j rounds to 0 when it saturates, so it is
-    computed as ln(sum_{k != j} e^z_k) - ln(sum_k e^z_k) instead.
+    computed as ln(sum_{k != j} e^z_k) - ln(sum_k e^z_k) instead, from z
+    shifted by its row maximum for the reason given in ``log_softmax``.
     """
-    lse = log_sum_exp(z)
+    shifted = z - z.max(axis=-1, keepdims=True)
     with np.errstate(divide="ignore"):
-        result = np.log1p(-np.exp(z - lse[:, None]))
+        result = np.log1p(-np.exp(log_softmax(z)))
     rows = np.arange(z.shape[0])
     top = z.argmax(axis=-1)
-    others = z.copy()
+    others = shifted.copy()
     others[rows, top] = -np.inf
-    result[rows, top] = log_sum_exp(others) - lse
+    result[rows, top] = log_sum_exp(others) - np.log(np.exp(shifted).sum(axis=-1))
     return result
 
 
@@ -50,14 +63,13 @@ def cost_per_example(
         return 0.5 * ((y - a) ** 2).sum(axis=-1)
     if cost == "log_likelihood":
         # -sum_j y_j ln a_j, which is -ln a_y for a one-hot y.
-        log_a = z - log_sum_exp(z)[:, None]
-        return -(y * log_a).sum(axis=-1)
+        return -(y * log_softmax(z)).sum(axis=-1)
     # Cross-entropy: -sum_j [y_j ln a_j + (1 - y_j) ln(1 - a_j)].
     if output_activation == "sigmoid":
         log_a = -softplus(-z)
         log_1ma = -softplus(z)
     else:
-        log_a = z - log_sum_exp(z)[:, None]
+        log_a = log_softmax(z)
         log_1ma = log_one_minus_softmax(z)
     return -(y * log_a + (1.0 - y) * log_1ma).sum(axis=-1)
 
@@ -66,11 +78,12 @@ def grad_a(cost: str, a: FloatArray, y: FloatArray) -> FloatArray:
     """Return grad_a C_x, the partial derivatives dC_x/da^L_j, shape (m, n_L).
 
     For the cross-entropy and log-likelihood costs this is infinite where
-    a saturates to 0 or 1; BP1 then uses the exact simplified delta instead.
+    a saturates to 0 or 1, or where a is a subnormal number whose reciprocal
+    overflows. BP1 then uses the exact simplified delta instead.
     """
     if cost == "quadratic":
         return a - y
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if cost == "log_likelihood":
             return -y / a
         return (a - y) / (a * (1.0 - a))
@@ -116,7 +129,7 @@ def _delta_softmax_cross_entropy(z: FloatArray, y: FloatArray) -> FloatArray:
     n = z.shape[-1]
     rows = np.arange(z.shape[0])
     top = z.argmax(axis=-1)
-    log_a = z - log_sum_exp(z)[:, None]
+    log_a = log_softmax(z)
     log_1ma = log_one_minus_softmax(z)
     a = np.exp(log_a)
 
