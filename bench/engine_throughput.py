@@ -88,10 +88,11 @@ def throughput(batch_size: int, X: np.ndarray, Y: np.ndarray) -> dict[str, float
     network.train_steps(X, Y, len(batches))
     engine_s = time.perf_counter() - start
 
-    diff = max(
-        max(float(np.abs(a - b).max()) for a, b in zip(base_w, network.weights)),
-        max(float(np.abs(a - b).max()) for a, b in zip(base_b, network.biases)),
-    )
+    pairs = [
+        *zip(base_w, network.weights, strict=True),
+        *zip(base_b, network.biases, strict=True),
+    ]
+    diff = max(float(np.abs(a - b).max()) for a, b in pairs)
     n = X.shape[0]
     return {
         "baseline": n / baseline_s,
