@@ -1,0 +1,232 @@
+// Entry point of the page: creates the first network (from the link's query
+// or the XOR default), registers the views and binds every control.
+
+import * as api from "./api.js";
+import {
+  addRenderer, afterParameterChange, enqueue, loadPass, renderAll, useNetwork,
+  whenIdle,
+} from "./controller.js";
+import { renderExplanation } from "./explain.js";
+import { exportJson, exportReport, importJson } from "./export.js";
+import { initMessages, showError, showInfo } from "./messages.js";
+import { lastNetworkFigure, renderNetwork } from "./network-view.js";
+import {
+  addDataset, changeKind, initSetupForm, readSetup, setupFromQuery,
+  setupQuery, showSetup, uploadCsv,
+} from "./setup-form.js";
+import { state } from "./state.js";
+import {
+  bindKeyboard, jumpTo, next, previous, renderTimeline, stopAutoplay,
+  toggleAutoplay,
+} from "./stepper.js";
+import {
+  initTrainingControls, renderCounters, renderHistory, stopTraining,
+} from "./training-controls.js";
+import { renderCurves, renderSideView } from "./training-view.js";
+
+const DEFAULT_SETUP = { dataset: "xor" };
+
+const byId = (id) => document.getElementById(id);
+
+/** Selects a neuron or weight and redraws the panel and the ring. */
+function select(selection) {
+  state.selection = selection;
+  return Promise.all([
+    renderNetwork(byId("network"), select),
+    renderExplanation(byId("explanation"), editParameter),
+  ]);
+}
+
+/** Sets a weight or bias typed in the explanation panel. */
+function editParameter(selection, value) {
+  return enqueue(async () => {
+    if (!Number.isFinite(value)) {
+      throw new Error("Type a finite number to set the value.");
+    }
+    const id = state.network.id;
+    const { layer: l, j, k } = selection;
+    const network = selection.kind === "weight"
+      ? await api.setWeight(id, l, j, k, value)
+      : await api.setBias(id, l, j, value);
+    await afterParameterChange(network);
+    await renderAll();
+  });
+}
+
+function registerRenderers() {
+  addRenderer(() => renderNetwork(byId("network"), select));
+  addRenderer(() => renderExplanation(byId("explanation"), editParameter));
+  addRenderer(() => renderTimeline(byId("timeline"), byId("caption")));
+  addRenderer(() => renderCounters(byId("counters")));
+  addRenderer(() => renderHistory(byId("history")));
+  addRenderer(() => renderCurves(byId("curves")));
+  addRenderer(() => renderSideView(byId("side"), byId("image")));
+}
+
+/** Shows a new network everywhere and puts its set-up in the address. */
+async function showNetwork(network) {
+  await useNetwork(network);
+  // An uploaded data set named by a link is not in the list yet.
+  const known = [...byId("dataset").options].some((option) =>
+    option.value === network.dataset);
+  if (!known && state.dataset) {
+    addDataset({ ...state.dataset, id: network.dataset });
+  }
+  showSetup(network);
+  const url = `${window.location.pathname}?${setupQuery(network)}`;
+  window.history.replaceState(null, "", url);
+  await renderAll();
+}
+
+function applySetup(event) {
+  event.preventDefault();
+  return enqueue(async () => {
+    const body = readSetup();
+    const kind = changeKind(body, state.network);
+    if (kind === "create") {
+      await showNetwork(await api.createNetwork(body));
+      const sizes = state.network.config.sizes.join("-");
+      const title = state.dataset?.title ?? state.network.dataset;
+      showInfo(`New network ${sizes} on ${title}.`);
+    } else if (kind === "patch") {
+      const network = await api.patchNetwork(state.network.id, {
+        learning_rate: body.learning_rate, batch_size: body.batch_size,
+      });
+      await afterParameterChange(network);
+      showSetup(network);
+      await renderAll();
+    }
+  });
+}
+
+function resetNetwork() {
+  return enqueue(async () => {
+    const network = await api.resetNetwork(state.network.id);
+    state.curve = [];
+    await afterParameterChange(network);
+    await renderAll();
+  });
+}
+
+/** Parses "0.2, 0.9" into numbers; empty text gives null. */
+function parseVector(text, what) {
+  const trimmed = text.trim();
+  if (!trimmed) {
+    return null;
+  }
+  const values = trimmed.split(/[\s,;]+/).map(Number);
+  if (values.some((v) => !Number.isFinite(v))) {
+    throw new Error(`The ${what} must be numbers separated by commas, ` +
+      `got "${trimmed}".`);
+  }
+  return values;
+}
+
+function useExample() {
+  return enqueue(async () => {
+    const input = parseVector(byId("example-input").value, "input x");
+    const target = parseVector(byId("example-target").value, "target y");
+    const index = Number(byId("example-index").value);
+    state.example = {
+      split: byId("example-split").value,
+      index: Number.isInteger(index) && index >= 0 ? index : 0,
+      input,
+      target: input ? target : null,
+    };
+    state.batchStep = null;
+    await loadPass();
+    await renderAll();
+  });
+}
+
+function showExampleControls() {
+  byId("example-split").value = state.example.split;
+  byId("example-index").value = state.example.index;
+}
+
+function bindStepper() {
+  byId("next").addEventListener("click", () => next());
+  byId("previous").addEventListener("click", () => previous());
+  const updateAutoplayButton = () => {
+    byId("autoplay").textContent = state.autoplay ? "⏸ Pause" : "▶ Play";
+    byId("autoplay").setAttribute("aria-pressed", String(state.autoplay));
+  };
+  const toggle = () => toggleAutoplay(updateAutoplayButton);
+  byId("autoplay").addEventListener("click", toggle);
+  byId("autoplay-delay").addEventListener("change", (event) => {
+    state.autoplayDelay = Number(event.target.value);
+  });
+  byId("timeline").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-index]");
+    if (button) {
+      jumpTo(Number(button.dataset.index));
+    }
+  });
+  bindKeyboard(toggle);
+  byId("advance-example").addEventListener("change", (event) => {
+    state.advanceExample = event.target.checked;
+  });
+  byId("example-load").addEventListener("click", useExample);
+  addRenderer(() => showExampleControls());
+  return () => stopAutoplay(updateAutoplayButton);
+}
+
+function bindFiles() {
+  byId("export-json").addEventListener("click", () => enqueue(exportJson));
+  byId("export-report").addEventListener("click", () => enqueue(exportReport));
+  byId("import-json").addEventListener("change", (event) => {
+    const file = event.target.files[0];
+    event.target.value = "";
+    if (file) {
+      enqueue(async () => {
+        await showNetwork(await importJson(file));
+        showInfo(`Imported ${file.name}.`);
+      });
+    }
+  });
+  byId("copy-link").addEventListener("click", async () => {
+    const link = window.location.href;
+    try {
+      await navigator.clipboard.writeText(link);
+      showInfo("Link copied: it recreates this set-up (not the training).");
+    } catch {
+      showInfo(`Copy this link: ${link}`);
+    }
+  });
+}
+
+async function start() {
+  initMessages(byId("messages"));
+  registerRenderers();
+  const stopStageAutoplay = bindStepper();
+  initTrainingControls();
+  bindFiles();
+  byId("setup-form").addEventListener("submit", (event) => {
+    stopStageAutoplay();
+    stopTraining();
+    applySetup(event);
+  });
+  byId("reset").addEventListener("click", resetNetwork);
+  await initSetupForm(() => enqueue(async () => {
+    const dataset = await uploadCsv();
+    showInfo(`Uploaded ${dataset.title ?? dataset.name}; press Create ` +
+      "network to use it.");
+  }));
+  const setup = setupFromQuery(window.location.search) ?? DEFAULT_SETUP;
+  await enqueue(async () => {
+    let network;
+    try {
+      network = await api.createNetwork(setup);
+    } catch (error) {
+      showError(error);
+      network = await api.createNetwork(DEFAULT_SETUP);
+    }
+    await showNetwork(network);
+  });
+  document.body.dataset.ready = "true";
+}
+
+// Tests and the benchmark drive the page through this handle.
+window.backpropViz = { state, select, whenIdle, lastNetworkFigure };
+
+start().catch(showError);

@@ -1,0 +1,146 @@
+// The page's state: one plain object, changed only through the functions
+// below and read by the render modules. Layer numbers follow the API: the
+// input is layer 0 (Nielsen's book calls it layer 1), and a list of
+// per-layer values from the API holds layer l at index l - 1.
+
+export const state = {
+  network: null, // NetworkState from the API
+  datasets: [], // GET /api/datasets
+  dataset: null, // description of the network's data set
+  example: { split: "train", index: 0, input: null, target: null },
+  pass: null, // { backward | forward, step } for the current example
+  stages: [],
+  stageIndex: 0,
+  batchStep: null, // last mini-batch step, shown instead of a stage
+  selection: null, // { kind: "neuron" | "weight", layer, j, k }
+  curve: [], // one point per training state seen, ordered by steps
+  history: [],
+  training: { playing: false, jobId: null, stepsPerUpdate: "10" },
+  autoplay: false, // stepping through the stages on a timer
+  autoplayDelay: 900, // milliseconds per stage while autoplaying
+  advanceExample: true, // the next pass uses the next training example
+  parametersVersion: 0, // increases whenever weights or biases change
+};
+
+/** Number of weight layers L of the current network. */
+export function numLayers() {
+  return state.network ? state.network.config.sizes.length - 1 : 0;
+}
+
+/** Stores a new NetworkState and records its costs on the curve. */
+export function setNetwork(network) {
+  state.network = network;
+  state.parametersVersion += 1;
+  recordCurvePoint(network);
+}
+
+/**
+ * Copies the counters and parameters of a /step response into state. The
+ * training view waits for the NetworkState that follows (setNetwork), which
+ * also brings the new costs, so parametersVersion is left for it to raise.
+ */
+export function applyStepCounters(result) {
+  const network = state.network;
+  network.weights = result.weights;
+  network.biases = result.biases;
+  network.steps = result.steps;
+  network.epochs = result.epochs;
+  network.examples_seen = result.examples_seen;
+  if (result.epoch_position !== undefined) {
+    network.epoch_position = result.epoch_position;
+  }
+}
+
+/**
+ * Adds the NetworkState's train and test cost and accuracy to the curve,
+ * dropping points of later steps first, which undo and rewind leave behind.
+ */
+export function recordCurvePoint(network) {
+  const steps = network.steps;
+  state.curve = state.curve.filter((point) => point.steps < steps);
+  if (!network.cost) {
+    return;
+  }
+  state.curve.push({
+    steps,
+    epochs: network.epochs,
+    trainCost: network.cost.train,
+    testCost: network.cost.test,
+    trainAccuracy: network.accuracy ? network.accuracy.train : null,
+    testAccuracy: network.accuracy ? network.accuracy.test : null,
+  });
+}
+
+/** Returns the stage the stepper shows now, or null. */
+export function currentStage() {
+  return state.stages[state.stageIndex] ?? null;
+}
+
+/** Returns the per-layer record of layer l (1-based) from the pass, or null. */
+export function passLayer(l) {
+  const pass = state.pass;
+  if (!pass) {
+    return null;
+  }
+  const source = pass.backward ?? pass.forward;
+  return source.layers[l - 1] ?? null;
+}
+
+/**
+ * Returns the forward part of the pass. A /backward response carries every
+ * field of a /forward response, so either serves.
+ */
+export function passForward() {
+  const pass = state.pass;
+  if (!pass) {
+    return null;
+  }
+  return pass.backward ?? pass.forward;
+}
+
+/**
+ * Builds the stages of one example: the input, forward layer 1..L, the cost,
+ * BP1 at L, BP2 down to layer 1, the gradients and the update. Without a
+ * target there is no cost, so the sequence ends after the forward pass.
+ */
+export function buildStages(L, hasTarget) {
+  const stages = [{ kind: "input", layer: 0 }];
+  for (let l = 1; l <= L; l += 1) {
+    stages.push({ kind: "forward", layer: l });
+  }
+  if (!hasTarget) {
+    return stages;
+  }
+  stages.push({ kind: "cost", layer: L });
+  for (let l = L; l >= 1; l -= 1) {
+    const equation = l === L ? "BP1" : "BP2";
+    stages.push({ kind: "backward", layer: l, equation });
+  }
+  stages.push({ kind: "gradients", layer: null });
+  stages.push({ kind: "update", layer: null });
+  return stages;
+}
+
+/** Returns the index of the first stage of a kind, or -1. */
+export function stageIndexOf(kind) {
+  return state.stages.findIndex((stage) => stage.kind === kind);
+}
+
+/**
+ * Returns whether the quantity of layer l is already computed at the stage:
+ * "forward" for z and a, "backward" for delta and the gradients.
+ */
+export function isComputed(stage, pass, l) {
+  if (!stage) {
+    return false;
+  }
+  const order = ["input", "forward", "cost", "backward", "gradients", "update"];
+  const rank = order.indexOf(stage.kind);
+  if (pass === "forward") {
+    return stage.kind === "forward" ? l <= stage.layer : rank >= 2 || l === 0;
+  }
+  if (stage.kind === "backward") {
+    return l >= stage.layer;
+  }
+  return rank >= 4;
+}

@@ -1,0 +1,351 @@
+// The training view: cost and accuracy curves, the decision boundary (or
+// regression surface) of 2-input data sets with the data points on top,
+// and for image data the current example with the output of each class.
+
+import * as api from "./api.js";
+import { CLASS_COLOURS, DIVERGING_SCALE } from "./colors.js";
+import { passForward, state } from "./state.js";
+
+const PLOT_CONFIG = { displayModeBar: false, responsive: true };
+const GRID_RESOLUTION = 40;
+const MAX_POINTS = 1000;
+const POINTS_PAGE = 500;
+
+const figures = { curves: null, side: null, image: null };
+// Keys of the state each plot was last drawn from. Moving between stages of
+// one pass changes none of them, so those presses skip these plots.
+const drawnKeys = { curves: null, side: null };
+let pointsCache = { key: null, examples: [] };
+let gridCache = { key: null, grid: null };
+
+/** Returns the figures last drawn, for the HTML report. */
+export function lastTrainingFigures() {
+  return { ...figures };
+}
+
+function axisFont() {
+  return { size: 11 };
+}
+
+function curveTraces() {
+  const x = state.curve.map((p) => p.steps);
+  const line = (name, key, colour, dash, axis) => ({
+    type: "scatter", mode: "lines+markers", name, x,
+    y: state.curve.map((p) => p[key]), yaxis: axis,
+    line: { color: colour, dash, width: 2 }, marker: { size: 4 },
+    hovertemplate: `${name}: %{y:.5g}<br>step %{x}<extra></extra>`,
+  });
+  const traces = [
+    line("train cost", "trainCost", "#0072b2", "solid", "y"),
+    line("test cost", "testCost", "#0072b2", "dot", "y"),
+  ];
+  if (state.curve.some((p) => p.trainAccuracy !== null)) {
+    traces.push(line("train accuracy", "trainAccuracy", "#d55e00", "solid",
+      "y2"));
+    traces.push(line("test accuracy", "testAccuracy", "#d55e00", "dot",
+      "y2"));
+  }
+  return traces;
+}
+
+/** Draws the cost and accuracy curves against the step count. */
+export async function renderCurves(element) {
+  const last = state.curve.at(-1);
+  const key = `${state.network?.id}:${state.curve.length}:${last?.steps}:` +
+    `${last?.trainCost}`;
+  if (key === drawnKeys.curves) {
+    return;
+  }
+  drawnKeys.curves = key;
+  const data = curveTraces();
+  const layout = {
+    margin: { l: 48, r: 48, t: 28, b: 36 },
+    xaxis: { title: { text: "steps", font: axisFont() }, rangemode: "tozero" },
+    yaxis: { title: { text: "cost", font: axisFont() }, rangemode: "tozero" },
+    yaxis2: {
+      title: { text: "accuracy", font: axisFont() }, overlaying: "y",
+      side: "right", range: [0, 1], tickformat: ".0%",
+      tickvals: [0, 0.25, 0.5, 0.75, 1], showgrid: false,
+    },
+    legend: { orientation: "h", y: 1.02, yanchor: "bottom", x: 0,
+      font: { size: 10 } },
+    uirevision: "curves",
+  };
+  figures.curves = { data, layout };
+  await window.Plotly.react(element, data, layout, PLOT_CONFIG);
+}
+
+async function datasetPoints(name) {
+  if (pointsCache.key === name) {
+    return pointsCache.examples;
+  }
+  const examples = [];
+  let offset = 0;
+  let total = Infinity;
+  while (offset < Math.min(total, MAX_POINTS)) {
+    const page = await api.getExamples(name, "train", offset, POINTS_PAGE);
+    total = page.total;
+    examples.push(...page.examples);
+    if (page.examples.length === 0) {
+      break;
+    }
+    offset += page.examples.length;
+  }
+  pointsCache = { key: name, examples };
+  return examples;
+}
+
+async function predictionGrid() {
+  const key = `${state.network.id}:${state.parametersVersion}`;
+  if (gridCache.key !== key) {
+    const grid = await api.predictGrid(state.network.id, GRID_RESOLUTION);
+    gridCache = { key, grid };
+  }
+  return gridCache.grid;
+}
+
+function pointTraces(examples, classification) {
+  if (!classification) {
+    return [{
+      type: "scatter", mode: "markers", name: "data",
+      x: examples.map((e) => e.input[0]), y: examples.map((e) => e.input[1]),
+      marker: { color: examples.map((e) => e.target[0]),
+        coloraxis: "coloraxis", size: 6, line: { color: "#000", width: 1 } },
+      hovertemplate: "x=(%{x:.3g}, %{y:.3g})<br>y=%{marker.color:.4g}" +
+        "<extra></extra>",
+    }];
+  }
+  const byClass = new Map();
+  for (const example of examples) {
+    const label = exampleClass(example);
+    if (!byClass.has(label)) {
+      byClass.set(label, []);
+    }
+    byClass.get(label).push(example);
+  }
+  return [...byClass.entries()].sort((p, q) => p[0] - q[0])
+    .map(([label, group]) => ({
+      type: "scatter", mode: "markers", name: className(label),
+      x: group.map((e) => e.input[0]), y: group.map((e) => e.input[1]),
+      marker: { color: CLASS_COLOURS[label % CLASS_COLOURS.length], size: 6,
+        line: { color: "#ffffff", width: 1 } },
+      hovertemplate: `class ${className(label)}<br>` +
+        "x=(%{x:.3g}, %{y:.3g})<extra></extra>",
+    }));
+}
+
+/** Returns the class index of an example with a one-hot or 0/1 target. */
+function exampleClass(example) {
+  if (Number.isInteger(example.label)) {
+    return example.label;
+  }
+  const target = example.target;
+  if (target.length === 1) {
+    return target[0] >= 0.5 ? 1 : 0;
+  }
+  return target.indexOf(Math.max(...target));
+}
+
+function className(label) {
+  const names = state.dataset?.class_names;
+  return names && names[label] !== undefined ? String(names[label])
+    : String(label);
+}
+
+function isClassification() {
+  return state.dataset?.task !== "regression";
+}
+
+/**
+ * Returns the heat-map values of the prediction grid: the output for
+ * regression, the network's probability of class 1 for two classes, and the
+ * predicted class index for more classes.
+ */
+function gridSurface(grid, classification, nClasses) {
+  if (!classification) {
+    return { z: grid.values, title: "network output", discrete: false };
+  }
+  if (nClasses <= 2) {
+    const z = grid.values.map((row, r) => row.map((label, c) => {
+      const p = grid.probability[r][c];
+      return label === 1 ? p : 1 - p;
+    }));
+    return { z, title: `P(${className(1)})`, discrete: false };
+  }
+  return { z: grid.values, title: "predicted class", discrete: true };
+}
+
+/** Returns a stepwise colour scale with one class colour per index. */
+function classScale(nClasses) {
+  const scale = [];
+  for (let i = 0; i < nClasses; i += 1) {
+    const colour = CLASS_COLOURS[i % CLASS_COLOURS.length];
+    scale.push([i / nClasses, colour], [(i + 1) / nClasses, colour]);
+  }
+  return scale;
+}
+
+/** Draws the decision boundary or regression surface with the data. */
+async function renderBoundary(element) {
+  const [grid, examples] = await Promise.all([
+    predictionGrid(), datasetPoints(state.network.dataset)]);
+  const classification = isClassification();
+  const nClasses = state.dataset?.class_names?.length ?? 2;
+  const surface = gridSurface(grid, classification, nClasses);
+  const heat = {
+    type: "heatmap", x: grid.x, y: grid.y, z: surface.z,
+    name: surface.title, coloraxis: "coloraxis", opacity: 0.75,
+    customdata: grid.probability,
+    hovertemplate: `x=(%{x:.3g}, %{y:.3g})<br>${surface.title} ` +
+      "%{z:.4g}<extra></extra>",
+  };
+  let coloraxis;
+  if (surface.discrete) {
+    coloraxis = { colorscale: classScale(nClasses), cmin: -0.5,
+      cmax: nClasses - 0.5, showscale: false };
+  } else {
+    const range = classification ? { cmin: 0, cmax: 1 } : {};
+    const scale = classification ? twoClassScale() : DIVERGING_SCALE;
+    coloraxis = { colorscale: scale, ...range, colorbar: {
+      title: { text: surface.title, side: "right" }, thickness: 10 } };
+  }
+  const data = [heat, ...pointTraces(examples, classification)];
+  const layout = {
+    margin: { l: 40, r: 10, t: 22, b: 34 },
+    coloraxis,
+    xaxis: { title: { text: feature(0), font: axisFont(), standoff: 2 } },
+    yaxis: { title: { text: feature(1), font: axisFont(), standoff: 2 } },
+    legend: { orientation: "h", y: 1.0, yanchor: "bottom", x: 0,
+      font: { size: 10 } },
+    uirevision: "boundary",
+  };
+  figures.side = { data, layout };
+  await window.Plotly.react(element, data, layout, PLOT_CONFIG);
+}
+
+/** Fades from the colour of class 0 through white to that of class 1. */
+function twoClassScale() {
+  return [[0, CLASS_COLOURS[0]], [0.5, "#ffffff"], [1, CLASS_COLOURS[1]]];
+}
+
+function feature(i) {
+  const names = state.dataset?.feature_names;
+  return names && names[i] ? names[i] : `x${i}`;
+}
+
+/** Draws the output activations a^L per class, marking the target. */
+async function renderOutputBars(element) {
+  const forward = passForward();
+  if (!forward) {
+    return;
+  }
+  const output = forward.layers.at(-1).a;
+  const target = forward.target;
+  const labels = output.map((_, j) => className(j));
+  const colours = output.map((_, j) =>
+    target && target[j] === Math.max(...target) ? "#d55e00" : "#0072b2");
+  const data = [{
+    type: "bar", x: labels, y: output, marker: { color: colours },
+    hovertemplate: "class %{x}: a = %{y:.5g}<extra></extra>",
+    name: "a^L",
+  }];
+  const layout = {
+    margin: { l: 40, r: 10, t: 24, b: 30 },
+    title: { text: "output a<sup>L</sup> (orange: target)",
+      font: { size: 12 } },
+    xaxis: { type: "category" }, yaxis: { rangemode: "tozero" },
+    uirevision: "bars",
+  };
+  figures.side = { data, layout };
+  await window.Plotly.react(element, data, layout, PLOT_CONFIG);
+}
+
+/**
+ * Draws 1-input regression data as points (x, y) and the network's output
+ * a^L for the current example. predict-grid takes 2-D inputs only, so there
+ * is no curve of the output over all x.
+ */
+async function renderCurveFit(element) {
+  const examples = await datasetPoints(state.network.dataset);
+  const forward = passForward();
+  const data = [{
+    type: "scatter", mode: "markers", name: "data (x, y)",
+    x: examples.map((e) => e.input[0]), y: examples.map((e) => e.target[0]),
+    marker: { color: CLASS_COLOURS[0], size: 5 },
+    hovertemplate: "x=%{x:.4g}<br>y=%{y:.4g}<extra></extra>",
+  }];
+  if (forward) {
+    data.push({
+      type: "scatter", mode: "markers", name: "a<sup>L</sup> of this example",
+      x: [forward.input[0]], y: [forward.layers.at(-1).a[0]],
+      marker: { color: CLASS_COLOURS[5], size: 11, symbol: "diamond" },
+      hovertemplate: "x=%{x:.4g}<br>a=%{y:.5g}<extra></extra>",
+    });
+  }
+  const layout = {
+    margin: { l: 40, r: 10, t: 22, b: 34 },
+    xaxis: { title: { text: feature(0), font: axisFont(), standoff: 2 } },
+    yaxis: { title: { text: "y", font: axisFont(), standoff: 2 } },
+    legend: { orientation: "h", y: 1.0, yanchor: "bottom", x: 0,
+      font: { size: 10 } },
+    uirevision: "fit",
+  };
+  figures.side = { data, layout };
+  await window.Plotly.react(element, data, layout, PLOT_CONFIG);
+}
+
+/** Draws the input of the current example as an image, e.g. 8x8 digits. */
+async function renderImage(element) {
+  const forward = passForward();
+  const shape = state.dataset?.image_shape;
+  if (!forward || !shape) {
+    element.hidden = true;
+    return;
+  }
+  element.hidden = false;
+  const [rows, cols] = shape;
+  const z = [];
+  for (let r = 0; r < rows; r += 1) {
+    z.push(forward.input.slice(r * cols, (r + 1) * cols));
+  }
+  // Dark ink on white paper: the largest input value is drawn black.
+  const [low, high] = state.dataset.input_range ?? [0, 1];
+  const data = [{ type: "heatmap", z, zmin: low, zmax: high,
+    colorscale: [[0, "#ffffff"], [1, "#000000"]], showscale: false,
+    hovertemplate: "pixel (%{y}, %{x}): %{z:.3g}<extra></extra>" }];
+  const target = forward.target;
+  const label = target ? ` (class ${className(target.indexOf(
+    Math.max(...target)))})` : "";
+  const layout = {
+    margin: { l: 8, r: 8, t: 24, b: 8 },
+    title: { text: `input x${label}`, font: { size: 12 } },
+    xaxis: { visible: false, constrain: "domain" },
+    yaxis: { visible: false, autorange: "reversed", scaleanchor: "x" },
+  };
+  figures.image = { data, layout };
+  await window.Plotly.react(element, data, layout, PLOT_CONFIG);
+}
+
+/** Draws the view beside the curves that fits the data set. */
+export async function renderSideView(sideElement, imageElement) {
+  if (!state.network) {
+    return;
+  }
+  // The pass object is replaced for every new example or parameter change.
+  const key = [state.network.id, state.parametersVersion, passForward()];
+  if (drawnKeys.side && drawnKeys.side.every((v, i) => v === key[i])) {
+    return;
+  }
+  drawnKeys.side = key;
+  const sizes = state.network.config.sizes;
+  if (sizes[0] === 2) {
+    imageElement.hidden = true;
+    await renderBoundary(sideElement);
+  } else if (sizes[0] === 1 && sizes.at(-1) === 1 && !isClassification()) {
+    imageElement.hidden = true;
+    await renderCurveFit(sideElement);
+  } else {
+    await Promise.all([renderImage(imageElement),
+      renderOutputBars(sideElement)]);
+  }
+}

@@ -1,0 +1,173 @@
+"""Setting up a network in the page: the form, the shared link, CSV upload,
+JSON export and import, and the self-contained HTML report."""
+
+import json
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from page_driver import PageDriver
+from playwright.sync_api import Browser
+
+pytestmark = pytest.mark.browser
+
+CSV_TEXT = "x1,x2,label\n" + "".join(
+    f"{i / 40:.3f},{(i * 7 % 40) / 40:.3f},{'yes' if i % 3 else 'no'}\n"
+    for i in range(40)
+)
+
+
+def test_layer_note_on_page(driver: PageDriver) -> None:
+    driver.open()
+    note = driver.page.inner_text("#layer-note")
+    assert "layer 0" in note
+    assert "layer 1 in Nielsen's book" in note
+
+
+def test_form_creates_network(driver: PageDriver, api: httpx.Client) -> None:
+    driver.open("dataset=xor&sizes=2-4-2&seed=1")
+    first_id = driver.network_id()
+    driver.click("#add-layer")
+    driver.page.click("#layers li[data-hidden='0'] button[data-action='plus']")
+    driver.page.select_option("#hidden-activation", "tanh")
+    driver.page.select_option("#init", "scaled")
+    driver.page.fill("#learning-rate", "0.5")
+    driver.page.fill("#seed", "7")
+    driver.click("#apply-setup")
+
+    network = api.get(f"/api/networks/{driver.network_id()}").json()
+    assert network["id"] != first_id
+    config = network["config"]
+    assert config["sizes"] == [2, 5, 4, 2]
+    assert config["hidden_activation"] == "tanh"
+    assert config["init"] == "scaled"
+    assert config["learning_rate"] == 0.5
+    assert config["seed"] == 7
+    query = parse_qs(urlsplit(driver.page.url).query)
+    assert query["sizes"] == ["2-5-4-2"]
+    assert query["hidden"] == ["tanh"]
+    driver.screenshot("setup-four-layers")
+
+
+def test_learning_rate_change_patches(driver: PageDriver, api: httpx.Client) -> None:
+    driver.open("dataset=xor&sizes=2-4-2&seed=1")
+    network_id = driver.network_id()
+    driver.page.fill("#learning-rate", "1.25")
+    driver.page.fill("#batch-size", "4")
+    driver.click("#apply-setup")
+    assert driver.network_id() == network_id
+    config = api.get(f"/api/networks/{network_id}").json()["config"]
+    assert config["learning_rate"] == 1.25
+    assert config["batch_size"] == 4
+
+
+def test_link_recreates_setup(
+    driver: PageDriver, browser: Browser, base_url: str, api: httpx.Client
+) -> None:
+    driver.open("dataset=moons&sizes=2-6-2&seed=4&eta=0.75&batch=5")
+    link = driver.page.url
+    original = api.get(f"/api/networks/{driver.network_id()}").json()
+
+    # The link opened in a fresh page builds an equal network.
+    context = browser.new_context()
+    other = context.new_page()
+    other.goto(link)
+    other.wait_for_selector("body[data-ready=true]")
+    copy_id = other.evaluate("() => window.backpropViz.state.network.id")
+    context.close()
+    copy = api.get(f"/api/networks/{copy_id}").json()
+    assert copy_id != original["id"]
+    assert copy["dataset"] == "moons"
+    assert copy["config"] == original["config"]
+    assert copy["weights"] == original["weights"]
+    assert copy["biases"] == original["biases"]
+
+
+def test_csv_upload_used_by_network(
+    driver: PageDriver, api: httpx.Client, tmp_path: Path
+) -> None:
+    path = tmp_path / "points.csv"
+    path.write_text(CSV_TEXT)
+    driver.open()
+    driver.page.click("#upload summary")
+    driver.page.set_input_files("#csv-file", str(path))
+    driver.page.fill("#csv-target", "label")
+    driver.click("#csv-upload")
+    driver.click("#apply-setup")
+    network = api.get(f"/api/networks/{driver.network_id()}").json()
+    dataset = api.get(f"/api/datasets/{network['dataset']}").json()
+    assert dataset["n_train"] + dataset["n_test"] == 40
+    assert network["config"]["sizes"][0] == 2
+    assert network["config"]["sizes"][-1] == 2
+    driver.screenshot("setup-uploaded-csv")
+
+
+def test_json_export_import(
+    driver: PageDriver, api: httpx.Client, tmp_path: Path
+) -> None:
+    driver.open("dataset=xor&sizes=2-3-2&seed=2")
+    driver.click("#batch-step")
+    network_id = driver.network_id()
+    with driver.page.expect_download() as download_info:
+        driver.page.click("#export-json")
+    path = tmp_path / "network.json"
+    download_info.value.save_as(path)
+    document = json.loads(path.read_text())
+    assert document == api.get(f"/api/networks/{network_id}/export").json()
+
+    driver.page.set_input_files("#import-json", str(path))
+    driver.idle()
+    imported_id = driver.network_id()
+    assert imported_id != network_id
+    original = api.get(f"/api/networks/{network_id}").json()
+    imported = api.get(f"/api/networks/{imported_id}").json()
+    assert imported["weights"] == original["weights"]
+    assert imported["steps"] == original["steps"]
+
+
+def test_report_is_self_contained(
+    driver: PageDriver, browser: Browser, tmp_path: Path
+) -> None:
+    driver.open("dataset=xor&sizes=2-3-2&seed=2")
+    driver.click("#batch-step")
+    with driver.page.expect_download() as download_info:
+        driver.page.click("#export-report")
+    path = tmp_path / "report.html"
+    download_info.value.save_as(path)
+    html = path.read_text()
+    assert "<script src" not in html
+    assert "<link" not in html
+    assert "layer 0" in html
+
+    # Opened with every network request blocked, it still draws its figures.
+    context = browser.new_context()
+    requests: list[str] = []
+    context.route(
+        "**/*", lambda route: (requests.append(route.request.url), route.abort())
+    )
+    report = context.new_page()
+    errors: list[str] = []
+    report.on("pageerror", lambda error: errors.append(str(error)))
+    report.set_content(html)
+    report.wait_for_selector(".js-plotly-plot")
+    plots = report.locator(".js-plotly-plot").count()
+    context.close()
+    assert plots == 3
+    assert requests == []
+    assert errors == []
+
+
+def test_copy_link_copies_address(driver: PageDriver, base_url: str) -> None:
+    driver.page.context.grant_permissions(
+        ["clipboard-read", "clipboard-write"], origin=base_url
+    )
+    driver.open("dataset=circles&sizes=2-5-2&seed=9")
+    driver.page.click("#copy-link")
+    driver.page.wait_for_selector(".message.info")
+    copied = driver.page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == driver.page.url
+    query = parse_qs(urlsplit(copied).query)
+    assert query["dataset"] == ["circles"]
+    assert query["sizes"] == ["2-5-2"]
+    assert query["seed"] == ["9"]
