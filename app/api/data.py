@@ -1,0 +1,141 @@
+"""Data sets by name for the API: built-in names or uploaded CSV ids.
+
+Generating a built-in data set or parsing an upload takes milliseconds to
+seconds, and every step needs the training split, so each process keeps the
+most recently used data sets in an LRU cache keyed by name and options.
+Data sets are deterministic for given options, so the cache never goes stale.
+"""
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+from app.api.errors import ApiError, quote
+from app.api.store.db import Database
+from app.api.store.uploads import get_upload, touch_upload
+from app.datasets import BUILTIN_NAMES, CsvError, Dataset, load_builtin, parse_csv
+from app.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+OPTION_NAMES = ("seed", "samples", "noise", "test_fraction")
+
+
+def default_options() -> dict[str, Any]:
+    return {"seed": 0, "samples": None, "noise": None, "test_fraction": None}
+
+
+def csv_limits(settings: Settings) -> dict[str, int]:
+    limits = settings.limits
+    return {
+        "max_bytes": limits.max_upload_bytes,
+        "max_rows": limits.max_upload_rows,
+        "max_columns": limits.max_upload_columns,
+    }
+
+
+class DatasetResolver:
+    """Load built-in and uploaded data sets, with a per-process LRU cache."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.settings = settings
+        self._cache: OrderedDict[tuple[Any, ...], Dataset] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def is_builtin(self, name: str) -> bool:
+        return name in BUILTIN_NAMES
+
+    def options_for(self, name: str, options: dict[str, Any] | None) -> dict[str, Any]:
+        """Return the stored options: the request's for built-ins, the upload's else."""
+        if self.is_builtin(name):
+            return {**default_options(), **(options or {})}
+        conn = self.db.connection()
+        upload = get_upload(conn, name)
+        if upload is None:
+            return {**default_options(), **(options or {})}
+        return {**default_options(), **upload.options}
+
+    def get(
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        field: str = "dataset",
+        options_field: str | None = "dataset_options",
+        missing_status: int = 422,
+    ) -> Dataset:
+        """Return the data set, raising ApiError naming the field at fault.
+
+        field is where the name came from and options_field where the
+        options came from (None for query parameters of their own names).
+        An unknown name gives missing_status: 404 where the name is in the
+        path, 422 where it is a field of the body.
+        """
+        options = {**default_options(), **(options or {})}
+        if self.is_builtin(name):
+            key: tuple[Any, ...] = (
+                "builtin",
+                name,
+                *(options[n] for n in OPTION_NAMES),
+            )
+        else:
+            key = ("upload", name)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        dataset = self._load(name, options, field, options_field, missing_status)
+        with self._lock:
+            self._cache[key] = dataset
+            while len(self._cache) > self.settings.dataset_cache_size:
+                self._cache.popitem(last=False)
+        return dataset
+
+    def _load(
+        self,
+        name: str,
+        options: dict[str, Any],
+        field: str,
+        options_field: str | None,
+        missing_status: int,
+    ) -> Dataset:
+        if self.is_builtin(name):
+            try:
+                return load_builtin(name, **options)
+            except ValueError as exc:
+                option = str(exc).split(" ", 1)[0]
+                if option not in OPTION_NAMES:
+                    option_path = options_field
+                elif options_field is None:
+                    option_path = option
+                else:
+                    option_path = f"{options_field}.{option}"
+                raise ApiError(422, str(exc), option_path) from None
+        conn = self.db.connection()
+        upload = get_upload(conn, name)
+        if upload is None:
+            raise ApiError(
+                missing_status,
+                f"data set {quote(name)} not found; it is neither a built-in data "
+                f"set ({', '.join(BUILTIN_NAMES)}) nor an uploaded data set's id",
+                field,
+            )
+        touch_upload(conn, name, time.time())
+        try:
+            return parse_csv(
+                upload.data,
+                upload.target,
+                name=upload.name,
+                **csv_limits(self.settings),
+                **upload.options,
+            )
+        except CsvError as exc:
+            # The file parsed when it was uploaded, so this means the parser
+            # or a limit changed since; the upload can no longer be used.
+            logger.error("stored upload %s no longer parses: %s", name, exc)
+            raise ApiError(
+                422, f"uploaded data set {name!r} can no longer be read: {exc}", field
+            ) from None

@@ -1,0 +1,244 @@
+"""API errors and the handlers that turn every exception into a JSON body.
+
+Every error body is {"detail": message, "field": dotted path or null}, with
+extra keys where they help (layer and quantity of a divergence, row and
+column of a CSV error, limit and actual value of a limit). A request that
+fails changes nothing: modifying handlers work inside one database
+transaction, which is rolled back when an exception leaves it.
+"""
+
+import logging
+import re
+import sqlite3
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from app.api.responses import ApiJSONResponse
+from app.engine import DivergenceError
+
+logger = logging.getLogger(__name__)
+
+# Maximum length of the repr of a rejected value quoted in a message.
+MAX_QUOTED = 80
+
+
+class ApiError(HTTPException):
+    """An HTTP error with a message naming the field and the actual value."""
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(status_code=status_code, detail=detail, headers=headers)
+        self.field = field
+        self.extra = extra
+
+
+def not_found(what: str, name: str, field: str | None = None) -> ApiError:
+    return ApiError(404, f"{what} {name!r} not found", field)
+
+
+def limit_exceeded(
+    limit: str,
+    value: int,
+    actual: int,
+    what: str,
+    field: str | None = None,
+    status_code: int = 422,
+) -> ApiError:
+    """Return an error naming the limit, its value and the actual value."""
+    return ApiError(
+        status_code,
+        f"{what} is {actual}, above the limit {limit} = {value}",
+        field,
+        limit=limit,
+        maximum=value,
+        actual=actual,
+    )
+
+
+def quote(value: Any) -> str:
+    """Return a short repr of a rejected value for an error message."""
+    text = repr(value)
+    if len(text) > MAX_QUOTED:
+        text = text[: MAX_QUOTED - 3] + "..."
+    return text
+
+
+def request_id(request: Request) -> str:
+    return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
+def _body(detail: str, field: str | None, **extra: Any) -> dict[str, Any]:
+    return {"detail": detail, "field": field, **extra}
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:] or parts[:1]
+    return ".".join(str(part) for part in parts)
+
+
+def _error_message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ")
+    if error.get("type") == "json_invalid":
+        reason = error.get("ctx", {}).get("error", "")
+        return f"the request body is not valid JSON: {reason}".rstrip(": ")
+    if error.get("type") == "missing":
+        return "field required"
+    if "input" in error and error.get("type") not in ("extra_forbidden",):
+        return f"{message}, got {quote(error['input'])}"
+    return message
+
+
+async def handle_validation_error(
+    request: Request, exc: RequestValidationError
+) -> ApiJSONResponse:
+    errors = [
+        {
+            "field": _field_path(tuple(error.get("loc", ()))),
+            "message": _error_message(error),
+        }
+        for error in exc.errors()
+    ]
+    field: str | None = errors[0]["field"] if errors else None
+    message = errors[0]["message"] if errors else "invalid request"
+    detail = f"{field}: {message}" if field else message
+    logger.info(
+        "request %s: 422 %s %s: %s",
+        request_id(request),
+        request.method,
+        request.url.path,
+        detail,
+    )
+    return ApiJSONResponse(_body(detail, field, errors=errors), status_code=422)
+
+
+async def handle_http_error(request: Request, exc: HTTPException) -> ApiJSONResponse:
+    field = getattr(exc, "field", None)
+    extra = getattr(exc, "extra", {})
+    if exc.status_code >= 500:
+        logger.error(
+            "request %s: %s %s", request_id(request), exc.status_code, exc.detail
+        )
+    else:
+        logger.info(
+            "request %s: %s %s %s: %s",
+            request_id(request),
+            exc.status_code,
+            request.method,
+            request.url.path,
+            exc.detail,
+        )
+    return ApiJSONResponse(
+        _body(str(exc.detail), field, **extra),
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+async def handle_divergence(request: Request, exc: DivergenceError) -> ApiJSONResponse:
+    logger.info("request %s: 422 divergence: %s", request_id(request), exc)
+    return ApiJSONResponse(
+        _body(str(exc), None, layer=exc.layer, quantity=exc.quantity),
+        status_code=422,
+    )
+
+
+async def handle_value_error(request: Request, exc: ValueError) -> ApiJSONResponse:
+    # Handlers turn the ValueErrors they expect into ApiError with a field.
+    # This handler catches the rest, which the engine or the data sets raise
+    # on input that the request models could not check.
+    extra: dict[str, Any] = {}
+    for name in ("row", "column"):
+        if hasattr(exc, name):
+            extra[name] = getattr(exc, name)
+    logger.warning(
+        "request %s: 422 from an unmapped ValueError in %s %s: %s",
+        request_id(request),
+        request.method,
+        request.url.path,
+        exc,
+    )
+    return ApiJSONResponse(_body(str(exc), None, **extra), status_code=422)
+
+
+async def handle_database_error(
+    request: Request, exc: sqlite3.OperationalError
+) -> ApiJSONResponse:
+    rid = request_id(request)
+    if "locked" in str(exc) or "busy" in str(exc):
+        logger.warning("request %s: database busy: %s", rid, exc)
+        return ApiJSONResponse(
+            _body("the database is busy; retry the request in a few seconds", None),
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
+    logger.exception("request %s: database error", rid)
+    return ApiJSONResponse(
+        _body(f"internal database error (request id {rid})", None, request_id=rid),
+        status_code=500,
+    )
+
+
+async def handle_unexpected(request: Request, exc: Exception) -> ApiJSONResponse:
+    rid = request_id(request)
+    logger.exception(
+        "request %s: unexpected error in %s %s", rid, request.method, request.url.path
+    )
+    return ApiJSONResponse(
+        _body(f"internal server error (request id {rid})", None, request_id=rid),
+        status_code=500,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, handle_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, handle_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DivergenceError, handle_divergence)  # type: ignore[arg-type]
+    app.add_exception_handler(ValueError, handle_value_error)  # type: ignore[arg-type]
+    app.add_exception_handler(sqlite3.OperationalError, handle_database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, handle_unexpected)
+
+
+# Leading words of engine messages -> the API field they are about.
+_ENGINE_FIELDS = {
+    "eta": "learning_rate",
+    "lmbda": "l2",
+    "mu": "momentum",
+    "softmax": "output_activation",
+    "cost": "cost",
+    "output_activation": "output_activation",
+    "hidden_activation": "hidden_activation",
+    "batch_size": "batch_size",
+    "seed": "seed",
+    "init": "init",
+    "leaky_slope": "leaky_slope",
+    "input": "input",
+    "target": "target",
+}
+_ENGINE_INDEXED = re.compile(r"^(weights|biases|sizes)\[(\d+)\]")
+
+
+def engine_field(message: str, default: str | None) -> str | None:
+    """Return the API field that an engine ValueError message is about."""
+    indexed = _ENGINE_INDEXED.match(message)
+    if indexed:
+        return f"{indexed.group(1)}.{indexed.group(2)}"
+    first = message.split(" ", 1)[0]
+    return _ENGINE_FIELDS.get(first, default)
+
+
+def engine_error(exc: ValueError, default_field: str | None = None) -> ApiError:
+    """Return a 422 for an engine ValueError, naming the field it is about."""
+    message = str(exc)
+    return ApiError(422, message, engine_field(message, default_field))

@@ -1,0 +1,299 @@
+"""Stored networks: create, load, change under the write lock, delete, expire.
+
+Every change runs as load, modify and save inside one BEGIN IMMEDIATE
+transaction (``NetworkService.change``), so two requests that change one
+network, from any thread or worker process, run one after the other and
+neither update is lost. An exception inside the block rolls it back, so a
+request that fails changes nothing.
+"""
+
+import logging
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from app.api.data import DatasetResolver
+from app.api.errors import ApiError, engine_error, not_found
+from app.api.limits import check_batch_size, check_sizes
+from app.api.schemas.networks import NetworkCreate, NetworkDocument
+from app.api.store import jobs as job_store
+from app.api.store import networks as store
+from app.api.store.db import Database
+from app.api.views import network_state, training_cost
+from app.datasets import Dataset
+from app.engine import Network, NetworkConfig
+from app.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# last_used is written at most this often per network, so that reads do
+# not each need the write lock.
+TOUCH_INTERVAL_SECONDS = 5.0
+
+
+def new_id() -> str:
+    """Return an unguessable id of 128 random bits (22 URL-safe characters)."""
+    return secrets.token_urlsafe(16)
+
+
+@dataclass
+class Loaded:
+    """A stored network, its engine object and its data set."""
+
+    row: store.NetworkRow
+    network: Network
+    dataset: Dataset
+    conn: sqlite3.Connection
+
+
+class NetworkService:
+    def __init__(
+        self, db: Database, datasets: DatasetResolver, settings: Settings
+    ) -> None:
+        self.db = db
+        self.datasets = datasets
+        self.settings = settings
+
+    # Creation
+
+    def create(self, body: NetworkCreate) -> dict[str, Any]:
+        """Build, store and return the state of a new network."""
+        options = body.dataset_options.model_dump() if body.dataset_options else None
+        dataset = self.datasets.get(body.dataset, options)
+        sizes = body.sizes or [dataset.n_inputs, 4, dataset.n_outputs]
+        self.check_shape(sizes, dataset)
+        check_batch_size(body.batch_size, self.settings.limits)
+        try:
+            config = NetworkConfig(
+                sizes=tuple(sizes),
+                hidden_activation=body.hidden_activation,
+                output_activation=body.output_activation,
+                cost=body.cost,
+                eta=body.learning_rate,
+                batch_size=body.batch_size,
+                seed=body.seed,
+                init=body.init,
+                lmbda=body.l2,
+                mu=body.momentum,
+                leaky_slope=body.leaky_slope,
+            )
+        except ValueError as exc:
+            raise engine_error(exc) from None
+        if (body.weights is None) != (body.biases is None):
+            field = "biases" if body.biases is None else "weights"
+            raise ApiError(422, "give both weights and biases, or neither", field)
+        try:
+            network = Network(config, body.weights, body.biases)
+        except ValueError as exc:
+            raise engine_error(exc, "weights") from None
+        stored_options = self.datasets.options_for(body.dataset, options)
+        return self.insert(network, body.dataset, stored_options, dataset, "create")
+
+    def import_document(self, body: NetworkDocument) -> dict[str, Any]:
+        """Store a network from an exported document, validated like a new one."""
+        options = body.dataset_options.model_dump() if body.dataset_options else None
+        dataset = self.datasets.get(body.dataset, options)
+        document = body.model_dump(exclude={"dataset", "dataset_options"})
+        sizes = document["config"]["sizes"]
+        self.check_shape(sizes, dataset, field="config.sizes")
+        check_batch_size(
+            document["config"]["batch_size"], self.settings.limits, "config.batch_size"
+        )
+        try:
+            network = Network.from_document(document)
+        except ValueError as exc:
+            raise engine_error(exc) from None
+        stored_options = self.datasets.options_for(body.dataset, options)
+        return self.insert(network, body.dataset, stored_options, dataset, "import")
+
+    def check_shape(
+        self, sizes: list[int], dataset: Dataset, field: str = "sizes"
+    ) -> None:
+        check_sizes(sizes, self.settings.limits, field)
+        if sizes[0] != dataset.n_inputs:
+            raise ApiError(
+                422,
+                f"{field}[0] is {sizes[0]} but the data set {dataset.name} has "
+                f"{dataset.n_inputs} inputs",
+                f"{field}.0",
+            )
+        if sizes[-1] != dataset.n_outputs:
+            last = len(sizes) - 1
+            raise ApiError(
+                422,
+                f"{field}[{last}] is {sizes[-1]} but the data set {dataset.name} has "
+                f"{dataset.n_outputs} outputs",
+                f"{field}.{last}",
+            )
+
+    def insert(
+        self,
+        network: Network,
+        dataset_name: str,
+        dataset_options: dict[str, Any],
+        dataset: Dataset,
+        kind: str,
+    ) -> dict[str, Any]:
+        network_id = new_id()
+        now = time.time()
+        with self.db.write() as conn:
+            self._make_room(conn)
+            store.insert_network(
+                conn,
+                network_id,
+                network.to_document(),
+                dataset_name,
+                dataset_options,
+                now,
+            )
+        logger.info(
+            "network %s created (%s) with sizes %s on data set %s",
+            network_id,
+            kind,
+            list(network.config.sizes),
+            dataset_name,
+        )
+        return network_state(
+            network_id,
+            network,
+            dataset,
+            dataset_name=dataset_name,
+            dataset_options=dataset_options,
+            training_job=None,
+            history_length=0,
+        )
+
+    def _make_room(self, conn: sqlite3.Connection) -> None:
+        """Delete the least recently used networks beyond max_networks - 1."""
+        limit = self.settings.limits.max_networks
+        excess = store.count_networks(conn) - limit + 1
+        if excess <= 0:
+            return
+        expired = store.least_recently_used(conn, excess)
+        if len(expired) < excess:
+            raise ApiError(
+                409,
+                f"the store is full (max_networks = {limit}) and every network "
+                "in it is training; retry when a training job has ended",
+                None,
+                limit="max_networks",
+                maximum=limit,
+            )
+        for network_id in expired:
+            store.delete_network(conn, network_id)
+            logger.info("network %s expired (least recently used)", network_id)
+
+    # Reading
+
+    def load(self, network_id: str) -> Loaded:
+        """Load a network outside any transaction, for read-only requests."""
+        conn = self.db.connection()
+        row = self._row(conn, network_id)
+        if time.time() - row.last_used > TOUCH_INTERVAL_SECONDS:
+            store.touch(conn, network_id, time.time())
+        return self._loaded(conn, row)
+
+    def _row(self, conn: sqlite3.Connection, network_id: str) -> store.NetworkRow:
+        row = store.get_network(conn, network_id)
+        if row is None:
+            raise not_found("network", network_id, "network_id")
+        return row
+
+    def _loaded(self, conn: sqlite3.Connection, row: store.NetworkRow) -> Loaded:
+        network = Network.from_document(row.document)
+        dataset = self.datasets.get(row.dataset, row.dataset_options)
+        return Loaded(row=row, network=network, dataset=dataset, conn=conn)
+
+    def state(
+        self, loaded: Loaded, history_length: int | None = None
+    ) -> dict[str, Any]:
+        row = loaded.row
+        return network_state(
+            row.id,
+            loaded.network,
+            loaded.dataset,
+            dataset_name=row.dataset,
+            dataset_options=row.dataset_options,
+            training_job=self.live_job(row),
+            history_length=row.history_length
+            if history_length is None
+            else history_length,
+        )
+
+    def live_job(self, row: store.NetworkRow) -> str | None:
+        """Return the network's training job id unless that job is stale."""
+        if row.training_job is None:
+            return None
+        conn = self.db.connection()
+        job = job_store.get_job(conn, row.training_job)
+        if job is not None and not job_store.is_stale_now(job, self.settings):
+            return row.training_job
+        return None
+
+    # Changing
+
+    @contextmanager
+    def change(self, network_id: str) -> Iterator[Loaded]:
+        """Load a network under the write lock; the block saves with `record`.
+
+        Raises 409 while the network is training. A job whose process is gone
+        is marked failed first, which releases its network.
+        """
+        with self.db.write() as conn:
+            row = self._row(conn, network_id)
+            if row.training_job is not None:
+                job = job_store.get_job(conn, row.training_job)
+                if job is not None and not job_store.is_stale_now(job, self.settings):
+                    raise ApiError(
+                        409,
+                        f"network {network_id} is training (job {row.training_job}); "
+                        "cancel the job or wait until it ends",
+                        None,
+                        training_job=row.training_job,
+                    )
+                job_store.release_stale(conn, row.training_job, network_id)
+            yield self._loaded(conn, row)
+
+    def record(self, loaded: Loaded, kind: str, summary: str) -> int:
+        """Save the changed network and add a history entry; return its id."""
+        now = time.time()
+        network = loaded.network
+        document = network.to_document()
+        store.save_document(loaded.conn, loaded.row.id, document, now)
+        cost = training_cost(network, loaded.dataset)
+        limits = self.settings.limits
+        entry = {
+            "kind": kind,
+            "summary": summary,
+            "steps": network.steps,
+            "epochs": network.epochs,
+            "examples_seen": network.examples_seen,
+            "cost": cost,
+            "created_at": now,
+        }
+        return store.add_history(
+            loaded.conn,
+            loaded.row.id,
+            entry,
+            document,
+            max_entries=limits.max_history,
+            max_bytes=limits.max_history_bytes,
+        )
+
+    def history_length(self, loaded: Loaded) -> int:
+        return store.count_history(loaded.conn, loaded.row.id)
+
+    def delete(self, network_id: str) -> None:
+        with self.change(network_id) as loaded:
+            store.delete_network(loaded.conn, network_id)
+        logger.info("network %s deleted", network_id)
+
+    def export(self, loaded: Loaded) -> dict[str, Any]:
+        document = loaded.network.to_document()
+        document["dataset"] = loaded.row.dataset
+        document["dataset_options"] = loaded.row.dataset_options
+        return document

@@ -1,0 +1,127 @@
+"""Set one weight or bias, set all parameters, or reset to the initial ones."""
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from fastapi import Path as PathParam
+
+from app.api.deps import NetworkId, ServicesDep
+from app.api.errors import ApiError, engine_error
+from app.api.responses import ApiJSONResponse
+from app.api.schemas.common import error_responses
+from app.api.schemas.networks import NetworkState, ParametersBody, ValueBody
+
+router = APIRouter(prefix="/api/networks", tags=["editing"])
+
+Layer = Annotated[
+    int, PathParam(ge=1, le=2**31, description="layer l = 1..L (the input is 0)")
+]
+Row = Annotated[int, PathParam(ge=0, le=2**31, description="neuron j of layer l")]
+Column = Annotated[
+    int, PathParam(ge=0, le=2**31, description="neuron k of layer l - 1")
+]
+
+
+def _check_index(sizes: tuple[int, ...], l: int, j: int, k: int | None) -> None:
+    L = len(sizes) - 1
+    if l > L:
+        raise ApiError(422, f"layer l must be between 1 and {L}, got {l}", "l")
+    if j >= sizes[l]:
+        raise ApiError(
+            422, f"j must be between 0 and {sizes[l] - 1} in layer {l}, got {j}", "j"
+        )
+    if k is not None and k >= sizes[l - 1]:
+        raise ApiError(
+            422,
+            f"k must be between 0 and {sizes[l - 1] - 1} (layer {l - 1}), got {k}",
+            "k",
+        )
+
+
+@router.put(
+    "/{network_id}/weights/{l}/{j}/{k}",
+    response_model=NetworkState,
+    responses=error_responses(404, 409),
+)
+def set_weight(
+    network_id: NetworkId,
+    l: Layer,
+    j: Row,
+    k: Column,
+    body: ValueBody,
+    services: ServicesDep,
+) -> ApiJSONResponse:
+    """Set the weight w^l_jk from neuron k of layer l - 1 to neuron j of layer l."""
+    networks = services.networks
+    with networks.change(network_id) as loaded:
+        _check_index(loaded.network.config.sizes, l, j, k)
+        old = float(loaded.network.weights[l - 1][j, k])
+        loaded.network.set_weight(l, j, k, body.value)
+        networks.record(loaded, "edit", f"w^{l}_{j}{k}: {old} -> {body.value}")
+        history_length = networks.history_length(loaded)
+    # Evaluated after the commit, so that the write lock is not held for it.
+    state = networks.state(loaded, history_length)
+    return ApiJSONResponse(state)
+
+
+@router.put(
+    "/{network_id}/biases/{l}/{j}",
+    response_model=NetworkState,
+    responses=error_responses(404, 409),
+)
+def set_bias(
+    network_id: NetworkId, l: Layer, j: Row, body: ValueBody, services: ServicesDep
+) -> ApiJSONResponse:
+    """Set the bias b^l_j of neuron j in layer l."""
+    networks = services.networks
+    with networks.change(network_id) as loaded:
+        _check_index(loaded.network.config.sizes, l, j, None)
+        old = float(loaded.network.biases[l - 1][j])
+        loaded.network.set_bias(l, j, body.value)
+        networks.record(loaded, "edit", f"b^{l}_{j}: {old} -> {body.value}")
+        history_length = networks.history_length(loaded)
+    # Evaluated after the commit, so that the write lock is not held for it.
+    state = networks.state(loaded, history_length)
+    return ApiJSONResponse(state)
+
+
+@router.put(
+    "/{network_id}/parameters",
+    response_model=NetworkState,
+    responses=error_responses(404, 409),
+)
+def set_parameters(
+    network_id: NetworkId, body: ParametersBody, services: ServicesDep
+) -> ApiJSONResponse:
+    """Replace every weight and bias; shapes must match the network's sizes."""
+    networks = services.networks
+    with networks.change(network_id) as loaded:
+        try:
+            loaded.network.set_parameters(body.weights, body.biases)
+        except ValueError as exc:
+            raise engine_error(exc, "weights") from None
+        networks.record(loaded, "edit", "set all weights and biases")
+        history_length = networks.history_length(loaded)
+    # Evaluated after the commit, so that the write lock is not held for it.
+    state = networks.state(loaded, history_length)
+    return ApiJSONResponse(state)
+
+
+@router.post(
+    "/{network_id}/reset",
+    response_model=NetworkState,
+    responses=error_responses(404, 409),
+)
+def reset(network_id: NetworkId, services: ServicesDep) -> ApiJSONResponse:
+    """Restore the exact initial parameters and set every counter to 0.
+
+    The reset is a history entry like any change, so it can be undone.
+    """
+    networks = services.networks
+    with networks.change(network_id) as loaded:
+        loaded.network.reset()
+        networks.record(loaded, "reset", "reset to the initial parameters")
+        history_length = networks.history_length(loaded)
+    # Evaluated after the commit, so that the write lock is not held for it.
+    state = networks.state(loaded, history_length)
+    return ApiJSONResponse(state)

@@ -1,0 +1,38 @@
+"""The web page, plotly.js and the health check."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from app.api.deps import ServicesDep
+from app.api.responses import ApiJSONResponse
+from app.api.schemas.common import error_responses
+from app.api.schemas.networks import Health
+from app.paths import plotly_js_path, templates_dir
+
+router = APIRouter()
+templates = Jinja2Templates(directory=str(templates_dir()))
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def index(request: Request) -> HTMLResponse:
+    """Render the single page of the app."""
+    return templates.TemplateResponse(request, "index.html")
+
+
+@router.get("/static/vendor/plotly.min.js", include_in_schema=False)
+def plotly_js() -> FileResponse:
+    """Serve plotly.js from the installed plotly Python package."""
+    return FileResponse(plotly_js_path(), media_type="text/javascript")
+
+
+@router.get(
+    "/healthz",
+    response_model=Health,
+    tags=["health"],
+    responses=error_responses(503),
+)
+def healthz(services: ServicesDep) -> ApiJSONResponse:
+    """Return {"status": "ok"} when a database query succeeds (Docker health check)."""
+    services.db.connection().execute("SELECT 1").fetchone()
+    return ApiJSONResponse({"status": "ok"})

@@ -1,0 +1,271 @@
+"""Forward pass, backward pass, SGD step, gradient check and prediction grid."""
+
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Query
+
+from app.api.deps import NetworkId, ServicesDep
+from app.api.errors import ApiError, engine_error, limit_exceeded
+from app.api.networks import Loaded
+from app.api.responses import ApiJSONResponse
+from app.api.schemas.common import Split, error_responses
+from app.api.schemas.passes import (
+    BackwardResult,
+    ExampleSelection,
+    ForwardResult,
+    GradientCheckResult,
+    GridRequest,
+    GridResult,
+    StepRequest,
+    StepResult,
+)
+from app.api.selection import dataset_example, select_example
+from app.api.views import backward_view, forward_view, gradient_check_view, step_view
+from app.engine import DivergenceError, gradient_check
+from app.engine import StepResult as EngineStepResult
+from app.settings import Limits
+
+router = APIRouter(prefix="/api/networks", tags=["backpropagation"])
+
+
+@router.post(
+    "/{network_id}/forward",
+    response_model=ForwardResult,
+    responses=error_responses(404),
+)
+def forward(
+    network_id: NetworkId, body: ExampleSelection, services: ServicesDep
+) -> ApiJSONResponse:
+    """Run the forward pass: z^l and a^l for l = 1..L, the output and the cost.
+
+    The cost is null when the example has no target.
+    """
+    loaded = services.networks.load(network_id)
+    x, y, example = select_example(body, loaded.network, loaded.dataset)
+    try:
+        with np.errstate(all="ignore"):
+            trace = loaded.network.forward(x, y)
+    except ValueError as exc:
+        raise engine_error(exc, "target") from None
+    return ApiJSONResponse(forward_view(trace, loaded.network, loaded.dataset, example))
+
+
+@router.post(
+    "/{network_id}/backward",
+    response_model=BackwardResult,
+    responses=error_responses(404),
+)
+def backward(
+    network_id: NetworkId, body: ExampleSelection, services: ServicesDep
+) -> ApiJSONResponse:
+    """Run forward and backward passes for one example with a target.
+
+    Each layer gets delta^l (BP1 at the output, BP2 below), dC/db^l (BP3)
+    and dC/dw^l (BP4), with rows j and columns k.
+    """
+    loaded = services.networks.load(network_id)
+    x, y, example = select_example(body, loaded.network, loaded.dataset)
+    if y is None:
+        raise ApiError(422, "target is required for the backward pass", "target")
+    try:
+        with np.errstate(all="ignore"):
+            trace = loaded.network.backward(x, y)
+    except ValueError as exc:
+        raise engine_error(exc, "target") from None
+    return ApiJSONResponse(
+        backward_view(trace, loaded.network, loaded.dataset, example)
+    )
+
+
+def _check_batch(count: int, limits: Limits, field: str) -> None:
+    if count == 0:
+        raise ApiError(422, f"{field} must not be empty", field)
+    if count > limits.max_batch_size:
+        raise limit_exceeded(
+            "max_batch_size",
+            limits.max_batch_size,
+            count,
+            f"the number of {field}",
+            field,
+        )
+
+
+def _take_step(
+    loaded: Loaded, body: StepRequest, limits: Limits
+) -> tuple[EngineStepResult, str]:
+    """Take the step the body asks for; return the result and a summary."""
+    network, dataset = loaded.network, loaded.dataset
+    x_train, y_train = dataset.x_train, dataset.y_train
+    if body.indices is not None and body.examples is not None:
+        raise ApiError(422, "give indices or examples, not both", "examples")
+    if body.indices is not None:
+        _check_batch(len(body.indices), limits, "indices")
+        for i, index in enumerate(body.indices):
+            if index >= dataset.n_train:
+                raise ApiError(
+                    422,
+                    f"indices[{i}] is {index}, but the training split has "
+                    f"{dataset.n_train} examples (indices 0..{dataset.n_train - 1})",
+                    f"indices.{i}",
+                )
+        indices = np.array(body.indices, dtype=np.int64)
+        result = network.step(
+            x_train[indices], y_train[indices], n_train=dataset.n_train, indices=indices
+        )
+        return result, f"SGD step on {len(indices)} chosen training examples"
+    if body.examples is not None:
+        _check_batch(len(body.examples), limits, "examples")
+        sizes = network.config.sizes
+        for i, example in enumerate(body.examples):
+            for name, values, width in (
+                ("input", example.input, sizes[0]),
+                ("target", example.target, sizes[-1]),
+            ):
+                if len(values) != width:
+                    raise ApiError(
+                        422,
+                        f"examples[{i}].{name} has {len(values)} values, the network "
+                        f"expects {width}",
+                        f"examples.{i}.{name}",
+                    )
+        x = np.array([example.input for example in body.examples], dtype=np.float64)
+        y = np.array([example.target for example in body.examples], dtype=np.float64)
+        result = network.step(x, y)
+        return result, f"SGD step on {len(body.examples)} given examples"
+    result = network.step_next_batch(x_train, y_train)
+    return result, f"SGD step on the next mini-batch of {result.m} examples"
+
+
+@router.post(
+    "/{network_id}/step",
+    response_model=StepResult,
+    responses=error_responses(404, 409),
+)
+def step(
+    network_id: NetworkId, services: ServicesDep, body: StepRequest | None = None
+) -> ApiJSONResponse:
+    """Take one SGD step and return its mini-batch, gradients and parameters.
+
+    An empty body takes the next mini-batch of the seeded epoch order;
+    {"indices": [...]} takes those training examples; {"examples": [...]}
+    takes the given ones. A step that makes any value NaN or infinite is
+    rejected with 422 and changes nothing.
+    """
+    body = body or StepRequest()
+    networks = services.networks
+    with networks.change(network_id) as loaded:
+        try:
+            result, summary = _take_step(loaded, body, services.settings.limits)
+        except DivergenceError:
+            raise
+        except ValueError as exc:
+            raise engine_error(exc, "examples") from None
+        history_id = networks.record(loaded, "step", summary)
+        view = step_view(result, loaded.network, history_id)
+    return ApiJSONResponse(view)
+
+
+@router.get(
+    "/{network_id}/gradient-check",
+    response_model=GradientCheckResult,
+    responses=error_responses(404),
+)
+def check_gradient(
+    network_id: NetworkId,
+    services: ServicesDep,
+    split: Split = "train",
+    index: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> ApiJSONResponse:
+    """Compare backprop's dC/dw and dC/db with finite differences, per parameter.
+
+    The numeric gradient is the fourth-order central difference with step
+    eps; rel_error is |numeric - backprop| / max(|numeric|, |backprop|, 1e-8).
+    """
+    loaded = services.networks.load(network_id)
+    limits = services.settings.limits
+    parameters = loaded.network.num_parameters
+    if parameters > limits.max_gradient_check_parameters:
+        raise limit_exceeded(
+            "max_gradient_check_parameters",
+            limits.max_gradient_check_parameters,
+            parameters,
+            "the network's number of parameters",
+            "network_id",
+        )
+    x, y, example = dataset_example(loaded.dataset, split, index)
+    with np.errstate(all="ignore"):
+        check = gradient_check(loaded.network, x, y)
+    assert example is not None
+    return ApiJSONResponse(gradient_check_view(check, example))
+
+
+def _axis(low: float, high: float, resolution: int) -> np.ndarray:
+    return np.linspace(low, high, resolution)
+
+
+@router.post(
+    "/{network_id}/predict-grid",
+    response_model=GridResult,
+    responses=error_responses(404),
+)
+def predict_grid(
+    network_id: NetworkId, services: ServicesDep, body: GridRequest | None = None
+) -> ApiJSONResponse:
+    """Predict on a grid over the data set's input range (2 inputs only).
+
+    values[r][c] is the prediction at (x[c], y[r]): the class index for
+    classification, output 0 for regression.
+    """
+    body = body or GridRequest()
+    limits = services.settings.limits
+    if body.resolution > limits.max_grid_resolution:
+        raise limit_exceeded(
+            "max_grid_resolution",
+            limits.max_grid_resolution,
+            body.resolution,
+            "resolution",
+            "resolution",
+        )
+    loaded = services.networks.load(network_id)
+    n_inputs = loaded.network.config.sizes[0]
+    if n_inputs != 2:
+        raise ApiError(
+            422,
+            f"predict-grid needs a network with 2 inputs, this one has {n_inputs}",
+            "network_id",
+        )
+    low, high = loaded.dataset.input_range
+    xs = _axis(low, high, body.resolution)
+    ys = _axis(low, high, body.resolution)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    points = np.column_stack([grid_x.ravel(), grid_y.ravel()])
+    with np.errstate(all="ignore"):
+        output = loaded.network.predict(points)
+    return ApiJSONResponse(_grid_view(xs, ys, output, loaded.dataset.task))
+
+
+def _grid_view(
+    xs: np.ndarray, ys: np.ndarray, output: np.ndarray, task: str
+) -> dict[str, Any]:
+    shape = (ys.shape[0], xs.shape[0])
+    if task != "classification":
+        return {
+            "x": xs,
+            "y": ys,
+            "values": output[:, 0].reshape(shape),
+            "probability": None,
+        }
+    if output.shape[1] == 1:
+        positive = output[:, 0] >= 0.5
+        classes = positive.astype(np.int64)
+        probability = np.where(positive, output[:, 0], 1.0 - output[:, 0])
+    else:
+        classes = output.argmax(axis=1)
+        probability = output[np.arange(output.shape[0]), classes]
+    return {
+        "x": xs,
+        "y": ys,
+        "values": classes.reshape(shape),
+        "probability": probability.reshape(shape),
+    }

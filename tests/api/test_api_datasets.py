@@ -1,0 +1,149 @@
+"""Data set listing, description, example pages and CSV uploads."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from api_helpers import make_settings, post_network
+from fastapi.testclient import TestClient
+
+from app.api.main import create_app
+from app.datasets import BUILTIN_NAMES, load_builtin
+
+CSV = b"a,b,label\n" + b"".join(
+    f"{i % 7},{(i * 3) % 5},{'yes' if i % 2 else 'no'}\n".encode() for i in range(40)
+)
+
+
+def upload(client: TestClient, data: bytes = CSV, **form: Any) -> Any:
+    form.setdefault("target", "label")
+    return client.post(
+        "/api/datasets", files={"file": ("points.csv", data, "text/csv")}, data=form
+    )
+
+
+def test_list_builtin(client: TestClient) -> None:
+    response = client.get("/api/datasets")
+    assert response.status_code == 200
+    names = [entry["name"] for entry in response.json()["datasets"]]
+    assert names == list(BUILTIN_NAMES)
+
+
+def test_describe_with_options(client: TestClient) -> None:
+    response = client.get(
+        "/api/datasets/moons", params={"samples": 50, "test_fraction": 0.5}
+    )
+    assert response.status_code == 200, response.text
+    expected = load_builtin("moons", samples=50, test_fraction=0.5).describe()
+    assert response.json() == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "field"),
+    [
+        ("/api/datasets/nope", {}, 404, "name"),
+        ("/api/datasets/xor", {"samples": 1}, 422, "samples"),
+        ("/api/datasets/xor", {"noise": "loud"}, 422, "noise"),
+        ("/api/datasets/xor/examples", {"limit": 10**6}, 422, "limit"),
+        ("/api/datasets/xor/examples", {"split": "dev"}, 422, "split"),
+        ("/api/datasets/xor/examples", {"offset": -1}, 422, "offset"),
+    ],
+)
+def test_dataset_errors(
+    client: TestClient, path: str, params: dict[str, Any], status: int, field: str
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == status, response.text
+    assert response.json()["field"] == field
+
+
+def test_examples_page(client: TestClient) -> None:
+    response = client.get(
+        "/api/datasets/iris/examples", params={"split": "test", "offset": 5, "limit": 3}
+    )
+    assert response.status_code == 200, response.text
+    page = response.json()
+    dataset = load_builtin("iris")
+    assert page["total"] == dataset.n_test
+    assert [example["index"] for example in page["examples"]] == [5, 6, 7]
+    assert page["examples"][0]["input"] == dataset.x_test[5].tolist()
+    assert page["examples"][0]["target"] == dataset.y_test[5].tolist()
+    assert page["examples"][0]["label"] == int(dataset.labels("test")[5])
+    beyond = client.get("/api/datasets/iris/examples", params={"offset": 10_000}).json()
+    assert beyond["examples"] == []
+
+
+def test_regression_examples_have_no_label(client: TestClient) -> None:
+    page = client.get("/api/datasets/sine/examples", params={"limit": 2}).json()
+    assert [example["label"] for example in page["examples"]] == [None, None]
+
+
+def test_upload_and_train_on_it(client: TestClient) -> None:
+    response = upload(client, test_fraction=0.25, seed=3)
+    assert response.status_code == 201, response.text
+    described = response.json()
+    assert len(described["id"]) >= 22
+    assert described["task"] == "classification"
+    assert described["n_inputs"] == 2
+    assert described["n_train"] + described["n_test"] == 40
+    assert (
+        client.get(f"/api/datasets/{described['id']}").json()["id"] == described["id"]
+    )
+    state = post_network(client, dataset=described["id"])
+    assert state["config"]["sizes"] == [2, 4, 2]
+    assert state["dataset"] == described["id"]
+    assert state["dataset_options"]["test_fraction"] == 0.25
+    step = client.post(f"/api/networks/{state['id']}/step")
+    assert step.status_code == 200, step.text
+    listed = [entry["name"] for entry in client.get("/api/datasets").json()["datasets"]]
+    assert described["id"] not in listed
+
+
+@pytest.mark.parametrize(
+    ("data", "form", "field"),
+    [
+        (b"a,b,label\n1,2,x\n3,oops,y\n", {}, "file"),
+        (CSV, {"target": "missing"}, "target"),
+        (b"", {}, "file"),
+        (b"\xff\xfe\x00", {}, "file"),
+        (CSV, {"test_fraction": 2}, "test_fraction"),
+    ],
+)
+def test_upload_rejects_invalid(
+    client: TestClient, data: bytes, form: dict[str, Any], field: str
+) -> None:
+    response = upload(client, data, **form)
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field
+
+
+def test_upload_error_names_row_and_column(client: TestClient) -> None:
+    response = upload(client, b"a,b,label\n1,2,x\n3,oops,y\n")
+    assert response.status_code == 422, response.text
+    assert response.json()["row"] == 3
+    assert response.json()["column"] == "b"
+
+
+def test_upload_without_file(client: TestClient) -> None:
+    response = client.post("/api/datasets", data={"target": "label"})
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "file"
+
+
+def test_upload_size_limit(db_path: Path) -> None:
+    app = create_app(make_settings(db_path, max_upload_bytes=100))
+    with TestClient(app) as client:
+        response = upload(client)
+    assert response.status_code == 413, response.text
+    assert response.json()["limit"] == "max_upload_bytes"
+
+
+def test_uploads_in_use_do_not_expire(db_path: Path) -> None:
+    app = create_app(make_settings(db_path, max_datasets=1))
+    with TestClient(app) as client:
+        first = upload(client).json()["id"]
+        post_network(client, dataset=first)
+        response = upload(client)
+        assert response.status_code == 409, response.text
+        assert response.json()["limit"] == "max_datasets"
+        assert client.get(f"/api/datasets/{first}").status_code == 200

@@ -1,0 +1,225 @@
+"""Training jobs: progress, per-epoch metrics, 409 while training, cancel, events."""
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from api_helpers import make_settings, post_network
+from fastapi.testclient import TestClient
+
+from app.api.main import create_app
+from app.datasets import load_builtin
+from app.engine import Network, NetworkConfig
+
+# Seconds a test waits for a job before it fails.
+JOB_TIMEOUT = 60.0
+
+
+def wait_for_job(client: TestClient, network_id: str, job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + JOB_TIMEOUT
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = client.get(
+            f"/api/networks/{network_id}/train/{job_id}"
+        ).json()
+        if job["status"] != "running":
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} still running after {JOB_TIMEOUT} s")
+
+
+def test_train_epochs_equals_engine(client: TestClient) -> None:
+    network_id = post_network(client, seed=2, batch_size=16)["id"]
+    response = client.post(f"/api/networks/{network_id}/train", json={"epochs": 3})
+    assert response.status_code == 202, response.text
+    job = response.json()
+    assert job["steps_total"] == 3 * 10  # 160 examples in mini-batches of 16
+    job = wait_for_job(client, network_id, job["job_id"])
+    assert job["status"] == "done"
+    assert job["steps_done"] == 30
+    assert job["epochs"] == 3
+    assert [entry["epoch"] for entry in job["per_epoch"]] == [1, 2, 3]
+
+    dataset = load_builtin("xor")
+    engine = Network(NetworkConfig(sizes=(2, 4, 2), seed=2, batch_size=16))
+    expected = []
+    for _ in range(3):
+        engine.train_steps(dataset.x_train, dataset.y_train, 10)
+        expected.append(engine.evaluate(dataset.x_test, dataset.y_test))
+    for entry, metrics in zip(job["per_epoch"], expected, strict=True):
+        assert entry["test_cost"] == metrics["cost"]
+        assert entry["test_accuracy"] == metrics["accuracy"]
+
+    state = client.get(f"/api/networks/{network_id}").json()
+    assert state["training_job"] is None
+    assert state["steps"] == 30
+    assert state["epochs"] == 3
+    assert state["weights"] == [w.tolist() for w in engine.weights]
+    history = client.get(f"/api/networks/{network_id}/history").json()["entries"]
+    assert history[-1]["kind"] == "train"
+    assert history[-1]["id"] == job["history_id"]
+
+
+def test_training_network_rejects_changes(db_path: Path) -> None:
+    settings = make_settings(db_path)
+    settings = type(settings)(
+        db_path=db_path, limits=settings.limits, job_progress_seconds=0.01
+    )
+    with TestClient(create_app(settings)) as client:
+        network_id = post_network(client, dataset="digits", batch_size=1)["id"]
+        started = client.post(
+            f"/api/networks/{network_id}/train", json={"steps": 100_000}
+        ).json()
+        job_id = started["job_id"]
+        state = client.get(f"/api/networks/{network_id}").json()
+        assert state["training_job"] == job_id
+        for method, path, body in [
+            ("POST", "step", {}),
+            ("PATCH", "", {"learning_rate": 1}),
+            ("POST", "reset", None),
+            ("POST", "train", {"steps": 1}),
+            ("DELETE", "", None),
+        ]:
+            url = f"/api/networks/{network_id}" + (f"/{path}" if path else "")
+            response = client.request(method, url, json=body)
+            assert response.status_code == 409, (method, path, response.text)
+            assert job_id in response.json()["detail"]
+
+        cancelled = client.delete(f"/api/networks/{network_id}/train/{job_id}")
+        assert cancelled.status_code == 200, cancelled.text
+        job = wait_for_job(client, network_id, job_id)
+        assert job["status"] == "cancelled"
+        assert 0 < job["steps_done"] < 100_000
+        state = client.get(f"/api/networks/{network_id}").json()
+        assert state["training_job"] is None
+        assert state["steps"] == job["steps_done"]
+        assert client.post(f"/api/networks/{network_id}/step").status_code == 200
+
+
+def test_train_events_stream(client: TestClient) -> None:
+    network_id = post_network(client)["id"]
+    job = client.post(f"/api/networks/{network_id}/train", json={"epochs": 2}).json()
+    with client.stream(
+        "GET", f"/api/networks/{network_id}/train/{job['job_id']}/events"
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        text = "".join(response.iter_text())
+    events = [block for block in text.split("\n\n") if block.strip()]
+    last = events[-1].split("\n")
+    assert last[0] == "event: end"
+    final = json.loads(last[1].removeprefix("data: "))
+    assert final["status"] == "done"
+    assert final["epochs"] == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "steps"),
+        ({"steps": 1, "epochs": 1}, "steps"),
+        ({"steps": 0}, "steps"),
+        ({"steps": 10**9}, "steps"),
+        ({"epochs": 10**6}, "epochs"),
+        ({"steps": 2.5}, "steps"),
+    ],
+)
+def test_train_rejects_invalid(
+    client: TestClient, body: dict[str, Any], field: str
+) -> None:
+    state = post_network(client)
+    response = client.post(f"/api/networks/{state['id']}/train", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field
+    assert client.get(f"/api/networks/{state['id']}").json() == state
+
+
+def test_unknown_job_is_404(client: TestClient) -> None:
+    network_id = post_network(client)["id"]
+    other_id = post_network(client)["id"]
+    job = client.post(f"/api/networks/{other_id}/train", json={"steps": 1}).json()
+    for path in ("missing", job["job_id"]):
+        response = client.get(f"/api/networks/{network_id}/train/{path}")
+        assert response.status_code == 404, response.text
+        assert response.json()["field"] == "job_id"
+
+
+def test_running_jobs_are_limited(db_path: Path) -> None:
+    app = create_app(make_settings(db_path, max_running_jobs=1))
+    with TestClient(app) as client:
+        first = post_network(client, dataset="digits", batch_size=1)["id"]
+        second = post_network(client)["id"]
+        job = client.post(f"/api/networks/{first}/train", json={"steps": 100_000})
+        assert job.status_code == 202
+        response = client.post(f"/api/networks/{second}/train", json={"steps": 1})
+        assert response.status_code == 429, response.text
+        assert response.json()["limit"] == "max_running_jobs"
+        client.delete(f"/api/networks/{first}/train/{job.json()['job_id']}")
+
+
+def test_stopping_server_saves_running_job(db_path: Path) -> None:
+    settings = make_settings(db_path)
+    with TestClient(create_app(settings)) as client:
+        network_id = post_network(client, dataset="digits", batch_size=1)["id"]
+        job_id = client.post(
+            f"/api/networks/{network_id}/train", json={"steps": 100_000}
+        ).json()["job_id"]
+        time.sleep(0.2)
+    with TestClient(create_app(settings)) as client:
+        job = client.get(f"/api/networks/{network_id}/train/{job_id}").json()
+        state = client.get(f"/api/networks/{network_id}").json()
+    assert job["status"] == "cancelled"
+    assert job["steps_done"] > 0
+    assert state["steps"] == job["steps_done"]
+    assert state["training_job"] is None
+
+
+def test_stale_job_releases_network(db_path: Path) -> None:
+    """A job whose server died is failed and its network freed on next use."""
+    settings = make_settings(db_path)
+    with TestClient(create_app(settings)) as client:
+        network_id = post_network(client)["id"]
+    # Simulate a job left running by a process that no longer exists.
+    from app.api.store.db import Database
+
+    db = Database(db_path)
+    with db.write() as conn:
+        conn.execute(
+            "INSERT INTO jobs (id, network_id, status, steps_done, steps_total, "
+            "epochs_done, per_epoch, host, pid, owner, heartbeat, created_at) "
+            "VALUES ('dead', ?, 'running', 0, 10, 0, '[]', 'elsewhere', 1, 'x', 0, 0)",
+            (network_id,),
+        )
+        conn.execute(
+            "UPDATE networks SET training_job = 'dead' WHERE id = ?", (network_id,)
+        )
+    db.close()
+    with TestClient(create_app(settings)) as client:
+        job = client.get(f"/api/networks/{network_id}/train/dead").json()
+        assert job["status"] == "failed"
+        assert client.post(f"/api/networks/{network_id}/step").status_code == 200
+
+
+def test_diverging_job_fails_and_keeps_last_finite_state(client: TestClient) -> None:
+    network_id = post_network(
+        client,
+        dataset="line",
+        sizes=[1, 1, 1],
+        hidden_activation="identity",
+        output_activation="identity",
+        weights=[[[1e6]], [[1e6]]],
+        biases=[[0], [0]],
+        learning_rate=1e6,
+        batch_size=1,
+    )["id"]
+    job = client.post(f"/api/networks/{network_id}/train", json={"steps": 50}).json()
+    job = wait_for_job(client, network_id, job["job_id"])
+    assert job["status"] == "failed"
+    assert "diverged" in job["error"]
+    assert 0 < job["steps_done"] < 50
+    state = client.get(f"/api/networks/{network_id}").json()
+    assert state["steps"] == job["steps_done"]
+    assert state["training_job"] is None
+    for matrix in state["weights"]:
+        assert all(isinstance(value, float) for row in matrix for value in row)
