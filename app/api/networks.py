@@ -211,6 +211,11 @@ class NetworkService:
     def state(
         self, loaded: Loaded, history_length: int | None = None
     ) -> dict[str, Any]:
+        """Return the state with cost and accuracy on both splits.
+
+        Change handlers call this after their `change` block has committed,
+        so that the evaluation does not hold the database's write lock.
+        """
         row = loaded.row
         return network_state(
             row.id,

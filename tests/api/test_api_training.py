@@ -1,5 +1,6 @@
 """Training jobs: progress, per-epoch metrics, 409 while training, cancel, events."""
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -62,10 +63,7 @@ def test_train_epochs_equals_engine(client: TestClient) -> None:
 
 
 def test_training_network_rejects_changes(db_path: Path) -> None:
-    settings = make_settings(db_path)
-    settings = type(settings)(
-        db_path=db_path, limits=settings.limits, job_progress_seconds=0.01
-    )
+    settings = dataclasses.replace(make_settings(db_path), job_progress_seconds=0.01)
     with TestClient(create_app(settings)) as client:
         network_id = post_network(client, dataset="digits", batch_size=1)["id"]
         started = client.post(

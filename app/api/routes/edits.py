@@ -59,7 +59,6 @@ def set_weight(
         loaded.network.set_weight(l, j, k, body.value)
         networks.record(loaded, "edit", f"w^{l}_{j}{k}: {old} -> {body.value}")
         history_length = networks.history_length(loaded)
-    # Evaluated after the commit, so that the write lock is not held for it.
     state = networks.state(loaded, history_length)
     return ApiJSONResponse(state)
 
@@ -80,7 +79,6 @@ def set_bias(
         loaded.network.set_bias(l, j, body.value)
         networks.record(loaded, "edit", f"b^{l}_{j}: {old} -> {body.value}")
         history_length = networks.history_length(loaded)
-    # Evaluated after the commit, so that the write lock is not held for it.
     state = networks.state(loaded, history_length)
     return ApiJSONResponse(state)
 
@@ -102,7 +100,6 @@ def set_parameters(
             raise engine_error(exc, "weights") from None
         networks.record(loaded, "edit", "set all weights and biases")
         history_length = networks.history_length(loaded)
-    # Evaluated after the commit, so that the write lock is not held for it.
     state = networks.state(loaded, history_length)
     return ApiJSONResponse(state)
 
@@ -122,6 +119,5 @@ def reset(network_id: NetworkId, services: ServicesDep) -> ApiJSONResponse:
         loaded.network.reset()
         networks.record(loaded, "reset", "reset to the initial parameters")
         history_length = networks.history_length(loaded)
-    # Evaluated after the commit, so that the write lock is not held for it.
     state = networks.state(loaded, history_length)
     return ApiJSONResponse(state)

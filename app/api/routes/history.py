@@ -108,7 +108,6 @@ def undo(network_id: NetworkId, services: ServicesDep) -> ApiJSONResponse:
         loaded.network = Network.from_document(document)
         store.save_document(loaded.conn, network_id, document, time.time())
         history_length = networks.history_length(loaded)
-    # Evaluated after the commit, so that the write lock is not held for it.
     state = networks.state(loaded, history_length)
     return ApiJSONResponse(state)
 
@@ -141,6 +140,5 @@ def rewind(
         store.truncate_history(loaded.conn, network_id, body.history_id)
         store.save_document(loaded.conn, network_id, document, time.time())
         history_length = networks.history_length(loaded)
-    # Evaluated after the commit, so that the write lock is not held for it.
     state = networks.state(loaded, history_length)
     return ApiJSONResponse(state)

@@ -89,7 +89,6 @@ def patch_network(
         summary = ", ".join(f"{name} = {value}" for name, value in changes.items())
         networks.record(loaded, "settings", f"set {summary}")
         history_length = networks.history_length(loaded)
-    # Evaluated after the commit, so that the write lock is not held for it.
     state = networks.state(loaded, history_length)
     return ApiJSONResponse(state)
 
