@@ -68,6 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=api_description(settings.limits),
         default_response_class=ApiJSONResponse,
         lifespan=lifespan,
+        # FastAPI's own /docs loads Swagger UI from a CDN; pages.py serves it
+        # from static/vendor instead, so the reference works offline.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     install_error_handlers(app)

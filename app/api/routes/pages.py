@@ -1,6 +1,7 @@
-"""The web page, plotly.js and the health check."""
+"""The web page, plotly.js, the API reference and the health check."""
 
 from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -24,6 +25,21 @@ def index(request: Request) -> HTMLResponse:
 def plotly_js() -> FileResponse:
     """Serve plotly.js from the installed plotly Python package."""
     return FileResponse(plotly_js_path(), media_type="text/javascript")
+
+
+SWAGGER_UI = "/static/vendor/swagger-ui"
+
+
+@router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+def api_reference() -> HTMLResponse:
+    """Render Swagger UI for /openapi.json from the app's own copy of it."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="backprop-viz API",
+        swagger_js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+        swagger_css_url=f"{SWAGGER_UI}/swagger-ui.css",
+        swagger_favicon_url=f"{SWAGGER_UI}/favicon-32x32.png",
+    )
 
 
 @router.get(
