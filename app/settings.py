@@ -50,6 +50,21 @@ class Limits:
     def describe(self) -> dict[str, int]:
         return dataclasses.asdict(self)
 
+    @property
+    def max_import_bytes(self) -> int:
+        """Bytes of a POST /api/networks/import body, whichever is larger of
+        max_body_bytes and the compact JSON export of the largest network.
+
+        Such a document holds up to 3 x max_parameters floats (parameters,
+        momentum velocities, explicit initial parameters). Each takes at
+        most 24 characters (repr of a float64, such as
+        -2.2250738585072014e-308) plus a comma and, at worst, two brackets,
+        and 64 KiB covers the configuration and keys. A pretty-printed
+        document of that network can still exceed it.
+        """
+        largest_document = 3 * self.max_parameters * 27 + 64 * 1024
+        return max(self.max_body_bytes, largest_document)
+
 
 # What each limit bounds, for the OpenAPI description and the startup log.
 LIMIT_TEXT: dict[str, str] = {
@@ -107,6 +122,9 @@ class Settings:
     job_stale_seconds: float = 60.0
     # How often a running job writes its progress to the database.
     job_progress_seconds: float = 0.25
+    # How often a running job saves the network's parameters, so that a
+    # server that is killed loses at most this much training.
+    job_checkpoint_seconds: float = 5.0
     # Parsed data sets kept in memory per process.
     dataset_cache_size: int = 16
 

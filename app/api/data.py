@@ -3,7 +3,13 @@
 Generating a built-in data set or parsing an upload takes milliseconds to
 seconds, and every step needs the training split, so each process keeps the
 most recently used data sets in an LRU cache keyed by name and options.
-Data sets are deterministic for given options, so the cache never goes stale.
+Data sets are deterministic for given options, so a cached data set is
+never out of date, but a cached upload may have expired (been deleted) in the
+database meanwhile. `get` therefore checks that an upload still exists before
+it returns a cached copy, and NetworkService.insert checks again in the
+transaction that stores the network. Uploads that a
+stored network uses never expire (see uploads.unused_uploads), so a stored
+network keeps its data set for as long as it exists.
 """
 
 import logging
@@ -14,7 +20,7 @@ from typing import Any
 
 from app.api.errors import ApiError, quote
 from app.api.store.db import Database
-from app.api.store.uploads import get_upload, touch_upload
+from app.api.store.uploads import get_upload, touch_upload, upload_exists
 from app.datasets import BUILTIN_NAMES, CsvError, Dataset, load_builtin, parse_csv
 from app.settings import Settings
 
@@ -44,6 +50,11 @@ class DatasetResolver:
         self.settings = settings
         self._cache: OrderedDict[tuple[Any, ...], Dataset] = OrderedDict()
         self._lock = threading.Lock()
+
+    def forget(self, name: str) -> None:
+        """Drop an upload from this process's cache (after it has expired)."""
+        with self._lock:
+            self._cache.pop(("upload", name), None)
 
     def is_builtin(self, name: str) -> bool:
         return name in BUILTIN_NAMES
@@ -82,6 +93,11 @@ class DatasetResolver:
             )
         else:
             key = ("upload", name)
+            # Another request or process may have expired the upload since it
+            # was cached; a primary-key lookup is cheap next to parsing.
+            if not upload_exists(self.db.connection(), name):
+                self.forget(name)
+                raise self._missing(name, field, missing_status)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None:
@@ -93,6 +109,16 @@ class DatasetResolver:
             while len(self._cache) > self.settings.dataset_cache_size:
                 self._cache.popitem(last=False)
         return dataset
+
+    @staticmethod
+    def _missing(name: str, field: str, missing_status: int) -> ApiError:
+        return ApiError(
+            missing_status,
+            f"data set {quote(name)} not found; it is neither a built-in data "
+            f"set ({', '.join(BUILTIN_NAMES)}) nor the id of a stored upload "
+            "(uploads that no network uses expire)",
+            field,
+        )
 
     def _load(
         self,
@@ -117,12 +143,7 @@ class DatasetResolver:
         conn = self.db.connection()
         upload = get_upload(conn, name)
         if upload is None:
-            raise ApiError(
-                missing_status,
-                f"data set {quote(name)} not found; it is neither a built-in data "
-                f"set ({', '.join(BUILTIN_NAMES)}) nor an uploaded data set's id",
-                field,
-            )
+            raise self._missing(name, field, missing_status)
         touch_upload(conn, name, time.time())
         try:
             return parse_csv(

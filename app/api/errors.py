@@ -10,6 +10,7 @@ transaction, which is rolled back when an exception leaves it.
 import logging
 import re
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 # Maximum length of the repr of a rejected value quoted in a message.
 MAX_QUOTED = 80
+# Validation errors listed in a 422 body; the body also gives the total.
+MAX_LISTED_ERRORS = 10
 
 
 class ApiError(HTTPException):
@@ -80,10 +83,15 @@ def _body(detail: str, field: str | None, **extra: Any) -> dict[str, Any]:
     return {"detail": detail, "field": field, **extra}
 
 
-def _field_path(loc: tuple[Any, ...]) -> str:
-    parts = list(loc)
+def _field_path(error: dict[str, Any]) -> str:
+    parts = list(error.get("loc", ()))
     if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
         parts = parts[1:] or parts[:1]
+    # Bulk-validated arrays report the path of their first invalid item
+    # in ctx (see app.api.schemas.arrays).
+    if error.get("type") == "array_item":
+        item = str(error.get("ctx", {}).get("item", ""))
+        parts.extend(part for part in item.split(".") if part)
     return ".".join(str(part) for part in parts)
 
 
@@ -95,24 +103,49 @@ def _error_message(error: dict[str, Any]) -> str:
         return f"the request body is not valid JSON: {reason}".rstrip(": ")
     if error.get("type") == "missing":
         return "field required"
-    if "input" in error and error.get("type") not in ("extra_forbidden",):
+    if "input" in error and error.get("type") not in ("extra_forbidden", "array_item"):
         return f"{message}, got {quote(error['input'])}"
     return message
+
+
+def _json_error(errors: Sequence[Any], document: Any) -> str | None:
+    """Return a message with the line and column of a JSON syntax error.
+
+    FastAPI puts the character offset of the error in loc ("body", offset),
+    which would read like a field name. The offset becomes a line and a
+    column here, and the field is null.
+    """
+    if len(errors) != 1 or errors[0].get("type") != "json_invalid":
+        return None
+    error = errors[0]
+    reason = str(error.get("ctx", {}).get("error", "")) or "syntax error"
+    loc = error.get("loc", ())
+    offset = loc[-1] if loc and isinstance(loc[-1], int) else None
+    if offset is None or not isinstance(document, str):
+        return f"the request body is not valid JSON: {reason}"
+    line = document.count("\n", 0, offset) + 1
+    column = offset - document.rfind("\n", 0, offset)
+    return (
+        f"the request body is not valid JSON: {reason} at line {line}, column {column}"
+    )
 
 
 async def handle_validation_error(
     request: Request, exc: RequestValidationError
 ) -> ApiJSONResponse:
-    errors = [
-        {
-            "field": _field_path(tuple(error.get("loc", ()))),
-            "message": _error_message(error),
-        }
-        for error in exc.errors()
+    all_errors = exc.errors()
+    errors: list[dict[str, str | None]] = [
+        {"field": _field_path(error), "message": _error_message(error)}
+        for error in all_errors[:MAX_LISTED_ERRORS]
     ]
+    json_error = _json_error(all_errors, exc.body)
+    if json_error is not None:
+        errors = [{"field": None, "message": json_error}]
     field: str | None = errors[0]["field"] if errors else None
-    message = errors[0]["message"] if errors else "invalid request"
+    message = str(errors[0]["message"]) if errors else "invalid request"
     detail = f"{field}: {message}" if field else message
+    if len(all_errors) > len(errors):
+        detail += f" ({len(all_errors)} errors, the first {len(errors)} listed)"
     logger.info(
         "request %s: 422 %s %s: %s",
         request_id(request),
@@ -120,12 +153,74 @@ async def handle_validation_error(
         request.url.path,
         detail,
     )
-    return ApiJSONResponse(_body(detail, field, errors=errors), status_code=422)
+    return ApiJSONResponse(
+        _body(detail, field, errors=errors, error_count=len(all_errors)),
+        status_code=422,
+    )
+
+
+# Starlette's and FastAPI's 400 messages for bodies they cannot parse, and
+# what the API says in their place (field, message).
+_PARSE_ERRORS: dict[str, tuple[str | None, str]] = {
+    "Invalid multipart data.": (
+        "file",
+        "the multipart form data could not be parsed: it is malformed, or a "
+        "part's header line is longer than python-multipart's limit of 4224 "
+        "bytes, which a file name of more than about 4000 characters exceeds; "
+        "send the file with a shorter name",
+    ),
+    "There was an error parsing the body": (
+        None,
+        "the request body could not be read as JSON; send JSON encoded as UTF-8",
+    ),
+}
+
+
+def _path_matches(template: str, path: str) -> bool:
+    """Match a path against an OpenAPI path template such as /api/networks/{id}."""
+    template_parts = template.strip("/").split("/")
+    path_parts = path.strip("/").split("/")
+    if len(template_parts) != len(path_parts):
+        return False
+    return all(
+        (want.startswith("{") and want.endswith("}") and part != "") or want == part
+        for want, part in zip(template_parts, path_parts, strict=True)
+    )
+
+
+def _allowed_methods(request: Request) -> str:
+    """Return the Allow header: the methods of every route matching the path.
+
+    Starlette lists only the methods of the first route whose path matches,
+    but /api/networks/{network_id} and /api/networks/import, say, both match
+    /api/networks/import. The routes are read from the OpenAPI schema, so a
+    path outside it gets an empty string.
+    """
+    methods: set[str] = set()
+    paths = request.app.openapi().get("paths", {})
+    for template, operations in paths.items():
+        if _path_matches(template, request.url.path):
+            methods.update(
+                method.upper() for method in operations if method in _HTTP_METHODS
+            )
+    return ", ".join(sorted(methods))
+
+
+_HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
 
 async def handle_http_error(request: Request, exc: HTTPException) -> ApiJSONResponse:
     field = getattr(exc, "field", None)
     extra = getattr(exc, "extra", {})
+    detail = str(exc.detail)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 400 and detail in _PARSE_ERRORS:
+        field, detail = _PARSE_ERRORS[detail]
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        if allowed:
+            headers["Allow"] = allowed
+            detail = f"method {request.method} is not allowed here; use {allowed}"
     if exc.status_code >= 500:
         logger.error(
             "request %s: %s %s", request_id(request), exc.status_code, exc.detail
@@ -137,12 +232,12 @@ async def handle_http_error(request: Request, exc: HTTPException) -> ApiJSONResp
             exc.status_code,
             request.method,
             request.url.path,
-            exc.detail,
+            detail,
         )
     return ApiJSONResponse(
-        _body(str(exc.detail), field, **extra),
+        _body(detail, field, **extra),
         status_code=exc.status_code,
-        headers=exc.headers,
+        headers=headers or None,
     )
 
 

@@ -3,7 +3,13 @@
 from collections.abc import Sequence
 
 from app.api.errors import ApiError, limit_exceeded
+from app.engine import Network
 from app.settings import Limits
+
+# Largest value of a counter (steps, epochs, examples_seen) that an imported
+# document may hold: every integer up to 2**53 is exact as a JSON number in
+# clients that read numbers as float64.
+MAX_COUNTER = 2**53
 
 
 def check_sizes(sizes: Sequence[int], limits: Limits, field: str = "sizes") -> None:
@@ -50,3 +56,23 @@ def check_batch_size(
         raise limit_exceeded(
             "max_batch_size", limits.max_batch_size, batch_size, "batch_size", field
         )
+
+
+def check_counter_room(network: Network, steps: int, examples: int) -> None:
+    """Raise 409 if `steps` more steps on `examples` examples would take a
+    counter past MAX_COUNTER, so that every export can be imported again."""
+    for name, value, added in (
+        ("steps", network.steps, steps),
+        ("examples_seen", network.examples_seen, examples),
+        ("epochs", network.epochs, steps),
+    ):
+        if value + added > MAX_COUNTER:
+            raise ApiError(
+                409,
+                f"the network's {name} counter is {value}; {added} more would "
+                f"pass the maximum 2**53 = {MAX_COUNTER}; reset the network or "
+                "import it with smaller counters",
+                None,
+                counter=name,
+                maximum=MAX_COUNTER,
+            )

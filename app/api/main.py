@@ -79,7 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(
-        BodyLimitMiddleware, max_body_bytes=settings.limits.max_body_bytes
+        BodyLimitMiddleware,
+        max_body_bytes=settings.limits.max_body_bytes,
+        path_limits={"/api/networks/import": settings.limits.max_import_bytes},
     )
     app.add_middleware(RequestIdMiddleware)
     return app

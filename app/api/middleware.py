@@ -56,17 +56,25 @@ class BodyLimitMiddleware:
     the limit raises ApiError(413), which FastAPI passes on unchanged.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        path_limits: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
-        self.limit = max_body_bytes
+        self.default_limit = max_body_bytes
+        # Larger limits for single paths (POST /api/networks/import).
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.path_limits.get(scope.get("path", ""), self.default_limit)
         declared = self._content_length(scope)
-        if declared is not None and declared > self.limit:
-            await self._reject(scope, send, declared)
+        if declared is not None and declared > limit:
+            await self._reject(scope, send, declared, limit)
             return
         received = 0
 
@@ -75,13 +83,13 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     raise ApiError(
                         413,
-                        _too_large(self.limit, f"more than {self.limit}"),
+                        _too_large(limit, f"more than {limit}"),
                         None,
                         limit="max_body_bytes",
-                        maximum=self.limit,
+                        maximum=limit,
                         actual=received,
                     )
             return message
@@ -98,14 +106,16 @@ class BodyLimitMiddleware:
                     return None
         return None
 
-    async def _reject(self, scope: Scope, send: Send, declared: int) -> None:
+    async def _reject(
+        self, scope: Scope, send: Send, declared: int, limit: int
+    ) -> None:
         rid = scope.get("state", {}).get("request_id", "-")
         logger.info("request %s: 413 body of %d bytes rejected", rid, declared)
         body: dict[str, Any] = {
-            "detail": _too_large(self.limit, declared),
+            "detail": _too_large(limit, declared),
             "field": None,
             "limit": "max_body_bytes",
-            "maximum": self.limit,
+            "maximum": limit,
             "actual": declared,
         }
         payload = dumps(body)

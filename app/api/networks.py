@@ -13,7 +13,6 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from app.api.data import DatasetResolver
@@ -23,6 +22,7 @@ from app.api.schemas.networks import NetworkCreate, NetworkDocument
 from app.api.store import jobs as job_store
 from app.api.store import networks as store
 from app.api.store.db import Database
+from app.api.store.uploads import upload_exists
 from app.api.views import network_state, training_cost
 from app.datasets import Dataset
 from app.engine import Network, NetworkConfig
@@ -40,14 +40,43 @@ def new_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-@dataclass
 class Loaded:
-    """A stored network, its engine object and its data set."""
+    """A stored network, its engine object and its data set.
 
-    row: store.NetworkRow
-    network: Network
-    dataset: Dataset
-    conn: sqlite3.Connection
+    A network whose uploaded data set is missing from the database can still
+    be read, exported, edited and deleted. Earlier versions let that happen
+    through a per-process cache of expired uploads. `dataset` raises 409 in
+    every request that needs the data.
+    """
+
+    def __init__(
+        self,
+        row: store.NetworkRow,
+        network: Network,
+        dataset: Dataset | ApiError,
+        conn: sqlite3.Connection,
+    ) -> None:
+        self.row = row
+        self.network = network
+        self.conn = conn
+        self._dataset = dataset
+
+    @property
+    def has_dataset(self) -> bool:
+        return isinstance(self._dataset, Dataset)
+
+    @property
+    def dataset(self) -> Dataset:
+        if isinstance(self._dataset, ApiError):
+            raise ApiError(
+                409,
+                f"the data set {self.row.dataset!r} of network {self.row.id} no "
+                f"longer exists ({self._dataset.detail}); the network can still "
+                "be read, exported and deleted, or imported with another data set",
+                "network_id",
+                dataset=self.row.dataset,
+            )
+        return self._dataset
 
 
 class NetworkService:
@@ -103,6 +132,14 @@ class NetworkService:
         check_batch_size(
             document["config"]["batch_size"], self.settings.limits, "config.batch_size"
         )
+        position = body.counters.epoch_position
+        if position > dataset.n_train:
+            raise ApiError(
+                422,
+                f"counters.epoch_position is {position}, but the data set "
+                f"{dataset.name} has {dataset.n_train} training examples",
+                "counters.epoch_position",
+            )
         try:
             network = Network.from_document(document)
         except ValueError as exc:
@@ -141,6 +178,20 @@ class NetworkService:
         network_id = new_id()
         now = time.time()
         with self.db.write() as conn:
+            # The data set may come from this process's cache, while another
+            # request or process has expired the upload since. Checking here,
+            # under the write lock that upload expiry also takes, means that a
+            # stored network always has its upload, and the upload is then
+            # kept for as long as the network exists.
+            if not self.datasets.is_builtin(dataset_name) and not upload_exists(
+                conn, dataset_name
+            ):
+                self.datasets.forget(dataset_name)
+                raise ApiError(
+                    422,
+                    f"data set {dataset_name!r} not found; the upload has expired",
+                    "dataset",
+                )
             self._make_room(conn)
             store.insert_network(
                 conn,
@@ -205,7 +256,17 @@ class NetworkService:
 
     def _loaded(self, conn: sqlite3.Connection, row: store.NetworkRow) -> Loaded:
         network = Network.from_document(row.document)
-        dataset = self.datasets.get(row.dataset, row.dataset_options)
+        dataset: Dataset | ApiError
+        try:
+            dataset = self.datasets.get(row.dataset, row.dataset_options)
+        except ApiError as exc:
+            logger.warning(
+                "network %s: data set %s cannot be loaded: %s",
+                row.id,
+                row.dataset,
+                exc.detail,
+            )
+            dataset = exc
         return Loaded(row=row, network=network, dataset=dataset, conn=conn)
 
     def state(
@@ -220,7 +281,7 @@ class NetworkService:
         return network_state(
             row.id,
             loaded.network,
-            loaded.dataset,
+            loaded.dataset if loaded.has_dataset else None,
             dataset_name=row.dataset,
             dataset_options=row.dataset_options,
             training_job=self.live_job(row),
@@ -269,7 +330,7 @@ class NetworkService:
         network = loaded.network
         document = network.to_document()
         store.save_document(loaded.conn, loaded.row.id, document, now)
-        cost = training_cost(network, loaded.dataset)
+        cost = training_cost(network, loaded.dataset) if loaded.has_dataset else None
         limits = self.settings.limits
         entry = {
             "kind": kind,

@@ -35,4 +35,26 @@ limit:
 | limit | value | bounds |
 |---|---|---|
 {rows}
+
+`POST /api/networks/import` accepts bodies up to {limits.max_import_bytes}
+bytes (the larger of `max_body_bytes` and the compact export of a network of
+`max_parameters` parameters with velocities and explicit initial
+parameters), so that every network the limits allow can be imported again.
+A 422 for an invalid body lists at most the first 10 errors in `errors`,
+with the total in `error_count`. An invalid array gives one error, which
+names one invalid item and counts the others.
+
+**Uploaded data sets** expire, least recently used first, beyond
+`max_datasets`, but never while a stored network uses them. A network whose
+data set is missing anyway (earlier versions allowed that) can still be
+read, exported, edited and deleted. Requests that need its data give 409.
+
+**Training jobs** save the network's parameters every few seconds. If the
+server is killed, the job reads `failed` and the network keeps the
+parameters of the last save. A job whose mean training cost after an epoch
+is NaN or infinite stops with status `failed`, an error starting "training
+diverged", and the parameters of the last epoch whose cost was finite.
+
+**History**: an edit that sets a weight or bias to the value it already has
+changes nothing and adds no history entry.
 """

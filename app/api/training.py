@@ -5,8 +5,15 @@ can poll or cancel it. The thread writes progress (and reads the cancel flag)
 every Settings.job_progress_seconds, and evaluates cost and accuracy on both
 splits after every epoch. The network row points at the job while it runs,
 and every change request gets 409 meanwhile. The trained parameters are
-saved once, when the job ends: done, cancelled (the steps taken so far are
-kept), or failed on divergence (the last finite parameters are kept).
+saved when the job ends: done, cancelled (the steps taken so far are
+kept), or failed on divergence. A step that makes a parameter NaN or
+infinite stops the job, which keeps the parameters from before that step.
+An epoch whose mean training cost is not finite stops the job too, which
+then keeps the parameters of the last epoch whose cost was finite. Both end with status
+"failed" and an error that starts with "training diverged" or "step N
+diverged". While a job runs, its parameters are also saved every
+Settings.job_checkpoint_seconds without a history entry, so a server that
+is killed loses at most that much training; the job then reads failed.
 """
 
 import asyncio
@@ -22,6 +29,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from app.api.errors import ApiError, limit_exceeded
+from app.api.limits import check_counter_room
 from app.api.networks import Loaded, NetworkService, new_id
 from app.api.responses import dumps, make_jsonable
 from app.api.store import jobs as job_store
@@ -64,6 +72,17 @@ def epoch_metrics(network: Network, dataset: Dataset) -> dict[str, Any]:
     )
 
 
+def _diverged_text(progress: "_Progress") -> str:
+    metrics = progress.per_epoch[-1]
+    return (
+        f"training diverged: the mean training cost after epoch "
+        f"{progress.diverged_epoch} is {metrics['train_cost']}, so the job "
+        "stopped and the network kept its parameters from the last epoch "
+        f"with a finite cost (step {progress.last_finite.steps}); try a "
+        "smaller learning rate"
+    )
+
+
 def job_view(job: job_store.JobRow) -> dict[str, Any]:
     return {
         "job_id": job.id,
@@ -88,6 +107,12 @@ class _Progress:
         self.last_epoch = network.epochs
         self.per_epoch: list[dict[str, Any]] = []
         self.written_at = time.monotonic()
+        self.saved_at = time.monotonic()
+        # A copy of the network after the last epoch whose training cost was
+        # finite (at first, the network as the job found it).
+        self.last_finite = network.copy()
+        # The epoch counter after the first epoch whose cost was not finite.
+        self.diverged_epoch: int | None = None
 
 
 class TrainingRunner:
@@ -151,6 +176,7 @@ class TrainingRunner:
             else:
                 assert steps is not None
                 steps_total, field = steps, "steps"
+            check_counter_room(loaded.network, steps_total, steps_total * n_train)
             if steps_total > limits.max_train_steps:
                 raise limit_exceeded(
                     "max_train_steps",
@@ -292,9 +318,19 @@ class TrainingRunner:
             if net.epochs != progress.last_epoch:
                 progress.last_epoch = net.epochs
                 progress.epochs_done += 1
-                progress.per_epoch.append(epoch_metrics(net, dataset))
-            interval = self.settings.job_progress_seconds
-            due = time.monotonic() - progress.written_at >= interval
+                metrics = epoch_metrics(net, dataset)
+                progress.per_epoch.append(metrics)
+                if isinstance(metrics["train_cost"], float):
+                    progress.last_finite = net.copy()
+                else:
+                    progress.diverged_epoch = net.epochs
+                    stop.set()
+                    return
+            now = time.monotonic()
+            if now - progress.saved_at >= self.settings.job_checkpoint_seconds:
+                progress.saved_at = now
+                self._save_checkpoint(job, net)
+            due = now - progress.written_at >= self.settings.job_progress_seconds
             if due and self._write_progress(job, progress):
                 stop.set()
 
@@ -307,7 +343,10 @@ class TrainingRunner:
                 should_stop=stop.is_set,
                 on_step=on_step,
             )
-            if progress.steps_done < job.steps_total:
+            if progress.diverged_epoch is not None:
+                status, error = job_store.FAILED, _diverged_text(progress)
+                network = progress.last_finite
+            elif progress.steps_done < job.steps_total:
                 status = job_store.CANCELLED
         except DivergenceError as exc:
             status, error = job_store.FAILED, str(exc)
@@ -326,6 +365,23 @@ class TrainingRunner:
                 self._stops.pop(job.id, None)
                 self._threads.pop(job.id, None)
             self.db.close_thread_connection()
+
+    def _save_checkpoint(self, job: job_store.JobRow, network: Network) -> None:
+        """Save the parameters so far, so a crash loses at most a few seconds.
+
+        The network row points at this job, so no request changes the row
+        meanwhile. No history entry is added; the job's final save adds one.
+        """
+        try:
+            with self.db.write() as conn:
+                current = job_store.get_job(conn, job.id)
+                if current is None or current.status != job_store.RUNNING:
+                    return
+                network_store.save_document(
+                    conn, job.network_id, network.to_document(), time.time()
+                )
+        except sqlite3.OperationalError as exc:
+            logger.warning("job %s: saving a checkpoint failed: %s", job.id, exc)
 
     def _write_progress(self, job: job_store.JobRow, progress: _Progress) -> bool:
         """Store progress; return whether a cancel was requested."""

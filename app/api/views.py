@@ -50,10 +50,17 @@ def training_cost(network: Network, dataset: Dataset) -> float:
     return cost
 
 
+# Cost and accuracy of a network whose data set no longer exists.
+NO_EVALUATION: dict[str, Any] = {
+    "cost": {"train": None, "test": None},
+    "accuracy": None,
+}
+
+
 def network_state(
     network_id: str,
     network: Network,
-    dataset: Dataset,
+    dataset: Dataset | None,
     *,
     dataset_name: str,
     dataset_options: dict[str, Any],
@@ -71,7 +78,7 @@ def network_state(
         "epochs": network.epochs,
         "examples_seen": network.examples_seen,
         "epoch_position": network.epoch_position,
-        **evaluation(network, dataset),
+        **(evaluation(network, dataset) if dataset is not None else NO_EVALUATION),
         "training_job": training_job,
         "history_length": history_length,
         "layer_note": LAYER_NOTE,

@@ -319,7 +319,10 @@ class Network:
 
         n_train is the training set size used by L2 weight decay (the
         mini-batch size when not given). indices is recorded, not used.
-        On divergence nothing changes and DivergenceError is raised.
+        On divergence nothing changes and DivergenceError is raised; that
+        includes a mini-batch cost before or after the step that is NaN or
+        infinite (quantity "cost", layer L), even when every parameter is
+        finite.
         """
         # Overflow is reported as a DivergenceError below, not as a warning.
         with np.errstate(all="ignore"):
@@ -327,10 +330,32 @@ class Network:
             fwd = trace.forward
             cost_before = fwd.cost
             assert fwd.y is not None and cost_before is not None
+            # _apply_step (without spare arrays) replaces these attributes
+            # with new arrays, so keeping references is enough to undo it.
+            saved = (
+                self.weights,
+                self.biases,
+                self.velocity_w,
+                self.velocity_b,
+                self.steps,
+                self.examples_seen,
+            )
             old_w, old_b = self._apply_step(trace, n_train)
             z_after, a_after, _ = self._forward(fwd.x, derivatives=False)
             costs_after = self._costs(z_after[-1], a_after[-1], fwd.y)
-        cost_after = float(costs_after.sum()) / costs_after.shape[0]
+            cost_after = float(costs_after.sum()) / costs_after.shape[0]
+        # Checked after _apply_step, so that a NaN or infinite z, a, delta,
+        # gradient or parameter is reported first, by name and layer.
+        if not (math.isfinite(cost_before) and math.isfinite(cost_after)):
+            (
+                self.weights,
+                self.biases,
+                self.velocity_w,
+                self.velocity_b,
+                self.steps,
+                self.examples_seen,
+            ) = saved
+            raise DivergenceError(self.num_layers, "cost", self.steps + 1)
         return StepResult(
             indices=None if indices is None else np.asarray(indices),
             m=fwd.x.shape[0],

@@ -1,17 +1,41 @@
 """Set one weight or bias, set all parameters, or reset to the initial ones."""
 
+import re
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
 
 from app.api.deps import NetworkId, ServicesDep
-from app.api.errors import ApiError, engine_error
+from app.api.errors import ApiError, engine_error, quote
 from app.api.responses import ApiJSONResponse
 from app.api.schemas.common import error_responses
 from app.api.schemas.networks import NetworkState, ParametersBody, ValueBody
 
-router = APIRouter(prefix="/api/networks", tags=["editing"])
+
+def check_plain_digits(request: Request) -> None:
+    """Reject l, j or k path parts other than plain decimal digits.
+
+    FastAPI reads "1.0", "+1", " 1" and "1_0" as the integer 1, which would
+    let two different URLs name one weight.
+    """
+    for name in ("l", "j", "k"):
+        text = request.path_params.get(name)
+        if isinstance(text, str) and not PLAIN_DIGITS.fullmatch(text):
+            raise ApiError(
+                422,
+                f"{name} must be written with the digits 0-9 only, got {quote(text)}",
+                name,
+            )
+
+
+PLAIN_DIGITS = re.compile(r"[0-9]{1,10}")
+
+router = APIRouter(
+    prefix="/api/networks",
+    tags=["editing"],
+    dependencies=[Depends(check_plain_digits)],
+)
 
 Layer = Annotated[
     int, PathParam(ge=1, le=2**31, description="layer l = 1..L (the input is 0)")
@@ -56,8 +80,11 @@ def set_weight(
     with networks.change(network_id) as loaded:
         _check_index(loaded.network.config.sizes, l, j, k)
         old = float(loaded.network.weights[l - 1][j, k])
-        loaded.network.set_weight(l, j, k, body.value)
-        networks.record(loaded, "edit", f"w^{l}_{j}{k}: {old} -> {body.value}")
+        # Setting the value a weight already has changes nothing and so
+        # adds no history entry.
+        if old != body.value:
+            loaded.network.set_weight(l, j, k, body.value)
+            networks.record(loaded, "edit", f"w^{l}_{j}{k}: {old} -> {body.value}")
         history_length = networks.history_length(loaded)
     state = networks.state(loaded, history_length)
     return ApiJSONResponse(state)
@@ -76,8 +103,9 @@ def set_bias(
     with networks.change(network_id) as loaded:
         _check_index(loaded.network.config.sizes, l, j, None)
         old = float(loaded.network.biases[l - 1][j])
-        loaded.network.set_bias(l, j, body.value)
-        networks.record(loaded, "edit", f"b^{l}_{j}: {old} -> {body.value}")
+        if old != body.value:
+            loaded.network.set_bias(l, j, body.value)
+            networks.record(loaded, "edit", f"b^{l}_{j}: {old} -> {body.value}")
         history_length = networks.history_length(loaded)
     state = networks.state(loaded, history_length)
     return ApiJSONResponse(state)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 
 from app.api.deps import NetworkId, ServicesDep
 from app.api.errors import ApiError, engine_error, limit_exceeded
+from app.api.limits import check_counter_room
 from app.api.networks import Loaded
 from app.api.responses import ApiJSONResponse
 from app.api.schemas.common import Split, error_responses
@@ -32,7 +33,7 @@ router = APIRouter(prefix="/api/networks", tags=["backpropagation"])
 @router.post(
     "/{network_id}/forward",
     response_model=ForwardResult,
-    responses=error_responses(404),
+    responses=error_responses(404, 409),
 )
 def forward(
     network_id: NetworkId, body: ExampleSelection, services: ServicesDep
@@ -54,7 +55,7 @@ def forward(
 @router.post(
     "/{network_id}/backward",
     response_model=BackwardResult,
-    responses=error_responses(404),
+    responses=error_responses(404, 409),
 )
 def backward(
     network_id: NetworkId, body: ExampleSelection, services: ServicesDep
@@ -97,6 +98,9 @@ def _take_step(
     """Take the step the body asks for; return the result and a summary."""
     network, dataset = loaded.network, loaded.dataset
     x_train, y_train = dataset.x_train, dataset.y_train
+    check_counter_room(
+        network, 1, max(network.config.batch_size, limits.max_batch_size)
+    )
     if body.indices is not None and body.examples is not None:
         raise ApiError(422, "give indices or examples, not both", "examples")
     if body.indices is not None:
@@ -169,7 +173,7 @@ def step(
 @router.get(
     "/{network_id}/gradient-check",
     response_model=GradientCheckResult,
-    responses=error_responses(404),
+    responses=error_responses(404, 409),
 )
 def check_gradient(
     network_id: NetworkId,
@@ -207,7 +211,7 @@ def _axis(low: float, high: float, resolution: int) -> np.ndarray:
 @router.post(
     "/{network_id}/predict-grid",
     response_model=GridResult,
-    responses=error_responses(404),
+    responses=error_responses(404, 409),
 )
 def predict_grid(
     network_id: NetworkId, services: ServicesDep, body: GridRequest | None = None

@@ -93,10 +93,11 @@ ERROR_TEXT = {
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """Return the `responses` argument documenting the given error codes.
 
-    413, 422 and 500 are added to every route, because any request can hit
-    the body size limit or fail validation.
+    400, 413, 422 and 500 are added to every route, because any request can
+    send a body that cannot be parsed, hit the body size limit or fail
+    validation.
     """
-    all_codes = sorted({*codes, 413, 422, 500})
+    all_codes = sorted({*codes, 400, 413, 422, 500})
     return {
         code: {"model": ErrorResponse, "description": ERROR_TEXT[code]}
         for code in all_codes

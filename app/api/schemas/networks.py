@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from app.api.schemas.arrays import Floats2, Floats3, Sizes, Values2, Values3
 from app.api.schemas.common import (
     LAYER_NOTE,
     Matrix,
@@ -49,7 +50,7 @@ class DatasetOptions(RequestModel):
 class NetworkCreate(RequestModel):
     """A new network; `{"dataset": "xor"}` alone is enough."""
 
-    sizes: list[Annotated[int, Field(ge=1)]] | None = Field(
+    sizes: Sizes | None = Field(
         default=None,
         description="Layer sizes n_0..n_L, input first; default "
         "[inputs of the data set, 4, outputs of the data set]",
@@ -64,10 +65,8 @@ class NetworkCreate(RequestModel):
         default="normal",
         description="normal: w, b ~ N(0, 1); scaled: w^l ~ N(0, 1/n_{l-1})",
     )
-    weights: list[list[list[Value]]] | None = Field(
-        default=None, description=WEIGHTS_TEXT
-    )
-    biases: list[list[Value]] | None = Field(default=None, description=BIASES_TEXT)
+    weights: Values3 | None = Field(default=None, description=WEIGHTS_TEXT)
+    biases: Values2 | None = Field(default=None, description=BIASES_TEXT)
     dataset: DatasetName = Field(
         default="xor", description="A built-in data set name or an upload id"
     )
@@ -117,8 +116,8 @@ class ValueBody(RequestModel):
 
 
 class ParametersBody(RequestModel):
-    weights: list[list[list[Value]]] = Field(description=WEIGHTS_TEXT)
-    biases: list[list[Value]] = Field(description=BIASES_TEXT)
+    weights: Values3 = Field(description=WEIGHTS_TEXT)
+    biases: Values2 = Field(description=BIASES_TEXT)
 
     model_config = request_config(
         {
@@ -255,7 +254,7 @@ DOCUMENT_EXAMPLE: dict[str, Any] = {
 class ConfigDocument(RequestModel):
     """The engine's configuration, with the engine's field names."""
 
-    sizes: list[Annotated[int, Field(ge=1)]]
+    sizes: Sizes
     hidden_activation: HiddenActivation
     output_activation: OutputActivation
     cost: CostName
@@ -269,6 +268,8 @@ class ConfigDocument(RequestModel):
 
 
 class Counters(RequestModel):
+    """Counters up to 2**53; steps and training stop before they pass it."""
+
     steps: Annotated[int, Field(ge=0, le=2**53)]
     epochs: Annotated[int, Field(ge=0, le=2**53)]
     examples_seen: Annotated[int, Field(ge=0, le=2**53)]
@@ -276,8 +277,8 @@ class Counters(RequestModel):
 
 
 class InitialParameters(RequestModel):
-    weights: list[list[list[Value]]]
-    biases: list[list[Value]]
+    weights: Values3
+    biases: Values2
 
 
 class NetworkDocument(RequestModel):
@@ -291,10 +292,10 @@ class NetworkDocument(RequestModel):
     format: Literal["backprop-viz.network"]
     version: Literal[1]
     config: ConfigDocument
-    weights: list[list[list[float]]] = Field(description=WEIGHTS_TEXT)
-    biases: list[list[float]] = Field(description=BIASES_TEXT)
-    velocity_w: list[list[list[float]]]
-    velocity_b: list[list[float]]
+    weights: Floats3 = Field(description=WEIGHTS_TEXT)
+    biases: Floats2 = Field(description=BIASES_TEXT)
+    velocity_w: Floats3
+    velocity_b: Floats2
     counters: Counters
     initial: InitialParameters | None = Field(
         description="Explicit initial parameters, or null when they are drawn "

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from app.api.schemas.arrays import Indices, Values, first_error_validator
 from app.api.schemas.common import (
     LAYER_NOTE,
     Matrix,
@@ -11,7 +12,6 @@ from app.api.schemas.common import (
     RequestModel,
     ResponseModel,
     Split,
-    Value,
     Vector,
     request_config,
     response_config,
@@ -23,8 +23,8 @@ Index = Annotated[int, Field(ge=0, le=2**31)]
 class ExampleSelection(RequestModel):
     """Either an explicit example (input, optional target) or split and index."""
 
-    input: list[Value] | None = Field(default=None, description="a^0, n_0 values")
-    target: list[Value] | None = Field(default=None, description="y, n_L values")
+    input: Values | None = Field(default=None, description="a^0, n_0 values")
+    target: Values | None = Field(default=None, description="y, n_L values")
     split: Split | None = None
     index: Index | None = None
 
@@ -158,17 +158,17 @@ class BackwardResult(ForwardResult):
 
 
 class Example(RequestModel):
-    input: list[Value]
-    target: list[Value]
+    input: Values
+    target: Values
 
 
 class StepRequest(RequestModel):
     """Empty for the next mini-batch of the epoch, or indices, or examples."""
 
-    indices: list[Index] | None = Field(
+    indices: Indices | None = Field(
         default=None, description="indices into the training split"
     )
-    examples: list[Example] | None = None
+    examples: Annotated[list[Example], first_error_validator(Example)] | None = None
 
     model_config = request_config(
         {

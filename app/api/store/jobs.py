@@ -238,7 +238,12 @@ def is_stale_now(job: JobRow, settings: Settings) -> bool:
 def release_stale(conn: sqlite3.Connection, job_id: str, network_id: str) -> None:
     """Mark a stale job failed and free its network, in the caller's transaction."""
     mark_failed(
-        conn, job_id, "the server process running this job stopped", time.time()
+        conn,
+        job_id,
+        "the server process running this job stopped; the network kept the "
+        "parameters of the job's last checkpoint (saved every few seconds), "
+        "and the steps after it were lost",
+        time.time(),
     )
     conn.execute(
         "UPDATE networks SET training_job = NULL WHERE id = ? AND training_job = ?",
