@@ -28,6 +28,29 @@ export const CLASS_COLOURS = [
 ];
 
 /**
+ * Bounds of the half-width of a colour scale. Plotly fails with "Something
+ * went wrong with axis scaling" when a colour bar spans too small a range
+ * (its pixels per unit overflow, as for delta of about 3e-308) or too large
+ * a one (cmax - cmin overflows to infinity). Values smaller than the floor
+ * are drawn as zero, larger ones at the end of the scale; hover text and the
+ * explanation panel keep the exact values.
+ */
+export const MIN_COLOUR_RANGE = 1e-30;
+export const MAX_COLOUR_RANGE = 1e300;
+
+/**
+ * Returns the half-width of a diverging colour scale for values up to
+ * `range` in size: 1 for 0 or NaN, else `range` clamped to
+ * [MIN_COLOUR_RANGE, MAX_COLOUR_RANGE].
+ */
+export function colourRange(range) {
+  if (Number.isNaN(range) || !(range > 0)) {
+    return 1;
+  }
+  return Math.min(MAX_COLOUR_RANGE, Math.max(MIN_COLOUR_RANGE, range));
+}
+
+/**
  * Returns the index in DIVERGING of value v on a scale from -range to
  * +range, or -1 for a non-finite value.
  */

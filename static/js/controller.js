@@ -8,6 +8,7 @@ import {
   applyStepCounters, buildStages, numLayers, setNetwork, stageIndexOf,
   state,
 } from "./state.js";
+import { canPreviewUpdate, isTestExample } from "./update-preview.js";
 
 const renderers = [];
 let queue = Promise.resolve();
@@ -61,6 +62,18 @@ export function exampleBody() {
 }
 
 /**
+ * Returns how the update stage of the current example works: test examples
+ * are never trained on, so their update is only previewed (or left out when
+ * a preview is not possible).
+ */
+function updateMode() {
+  if (!isTestExample()) {
+    return "apply";
+  }
+  return canPreviewUpdate() ? "preview" : "none";
+}
+
+/**
  * Fetches the forward and backward pass of the current example and builds
  * its stages; keepStage keeps the stage shown, short of the update.
  */
@@ -74,7 +87,7 @@ export async function loadPass({ keepStage = false } = {}) {
     ? { backward: await api.backward(id, body), step: null }
     : { forward: await api.forward(id, body), step: null };
   state.pass = result;
-  state.stages = buildStages(numLayers(), hasTarget);
+  state.stages = buildStages(numLayers(), hasTarget, updateMode());
   let index = keepStage ? previousIndex : 0;
   if (keepStage && previousKind === "update") {
     index = stageIndexOf("gradients");
@@ -118,9 +131,11 @@ async function refreshDataset() {
   if (state.dataset?.name !== name && state.dataset?.id !== name) {
     state.dataset = await api.describeDataset(name);
   }
-  const total = state.dataset.n_train ?? 1;
-  if (!state.example.input && state.example.index >= total) {
-    state.example.index = 0;
+  const example = state.example;
+  const total = (example.split === "test"
+    ? state.dataset.n_test : state.dataset.n_train) ?? 1;
+  if (!example.input && example.index >= total) {
+    example.index = 0;
   }
 }
 
@@ -131,6 +146,10 @@ async function refreshDataset() {
 export async function stepCurrentExample() {
   const id = state.network.id;
   const example = state.example;
+  if (isTestExample()) {
+    throw new Error("Test examples are never trained on; the update stage " +
+      "of a test example is only a preview.");
+  }
   let body;
   if (!example.input && example.split === "train") {
     body = { indices: [example.index] };

@@ -13,6 +13,9 @@ import {
   currentStage, isComputed, passForward, passLayer, state,
 } from "./state.js";
 
+/** Largest z whose e^z is finite in float64 (e^709.78 overflows). */
+const MAX_EXP_ARGUMENT = 709;
+
 /** Sums with more terms than this show the first and last few only. */
 const MAX_SHOWN_TERMS = 8;
 const SHOWN_HEAD = 4;
@@ -153,9 +156,14 @@ function activationFormula(name, l, j) {
     case "identity":
       return z;
     default:
-      return mfrac(msup(mi("e"), z),
-        mrow(mo("∑"), mi("i"), msup(mi("e"), symbol("z", l, "i"))));
+      return softmaxFormula(l, j);
   }
+}
+
+/** Returns e^{z^l_j} / sum_i e^{z^l_i}, with the index i under the sum. */
+function softmaxFormula(l, j) {
+  return mfrac(msup(mi("e"), symbol("z", l, j)),
+    mrow(sumOver("i"), msup(mi("e"), symbol("z", l, "i"))));
 }
 
 const mn1 = () => "<mn>1</mn>";
@@ -167,9 +175,50 @@ function activationName(l) {
   return l === L ? config.output_activation : config.hidden_activation;
 }
 
+/** Returns e^(v) in MathML, with v in brackets when negative. */
+function exponential(v) {
+  return msup(mi("e"), num(v, { bracketed: true }));
+}
+
+/**
+ * Returns the softmax section: a^L_j = e^{z_j} / sum_i e^{z_i}, then the
+ * same with the numbers of every z_i, then the two sums as numbers. When a
+ * z is so large that e^z overflows, every power is taken of z - max z,
+ * which leaves the ratio unchanged.
+ */
+function softmaxSection(l, j) {
+  const layer = passLayer(l);
+  const z = layer.z;
+  const zMax = Math.max(...z.filter(Number.isFinite));
+  const shift = zMax > MAX_EXP_ARGUMENT ? zMax : 0;
+  const powers = z.map((v) => Math.exp(v - shift));
+  const total = powers.reduce((sum, v) => sum + v, 0);
+  const general = math(symbol("a", l, j), mo("="), softmaxFormula(l, j));
+  const shownTerms = z.length <= MAX_SHOWN_TERMS ? z.map(exponential)
+    : [...z.slice(0, SHOWN_HEAD).map(exponential), mo("⋯"),
+      ...z.slice(-SHOWN_TAIL).map(exponential)];
+  const filled = math(mo("="), mfrac(exponential(z[j]),
+    mrow(joinWith("+", shownTerms))));
+  const numbers = math(mo("="), mfrac(num(powers[j]), num(total)), mo("="),
+    num(layer.a[j], { quantity: "a" }));
+  const table = termTable(["i", "z", "e^z"], z.map((v, i) =>
+    [i, formatNumber(v), formatNumber(powers[i])]));
+  const shifted = shift
+    ? ` Every power is of z − ${formatNumber(shift)} (the largest z), ` +
+      "which leaves the ratio unchanged and keeps e^z finite."
+    : "";
+  const note = `<p class="small">Softmax in layer ${l}: each a depends on ` +
+    `every z of the layer, and the a of the layer sum to 1.${shifted}</p>`;
+  return section("Activation a (softmax)",
+    general + filled + numbers + table + note, "a");
+}
+
 function activationSection(l, j) {
   const layer = passLayer(l);
   const name = activationName(l);
+  if (name === "softmax") {
+    return softmaxSection(l, j);
+  }
   const general = math(
     symbol("a", l, j), mo("="), mi("σ"), mo("("), symbol("z", l, j), mo(")"),
     mo("="), activationFormula(name, l, j));
@@ -296,6 +345,10 @@ function biasGradientSection(l, j) {
 function updateNote(step) {
   const { l2, momentum } = state.network.config;
   const parts = [];
+  if (step.preview) {
+    parts.push("Not applied: this is a test example, and test examples " +
+      "are never trained on. The network keeps its old values.");
+  }
   if (step.batch.m > 1) {
     parts.push(`∂C/∂w and ∂C/∂b are the mean over the ${step.batch.m} ` +
       "examples of the mini-batch.");
@@ -330,14 +383,18 @@ function biasUpdateSection(l, j, step) {
   const body = updateMath(symbol("b", l, j), step.biases_before[l - 1][j],
     step.learning_rate, step.grad_b[l - 1][j], step.biases[l - 1][j],
     "b_new");
-  return section("Update of the bias", body + updateNote(step), "update_b");
+  const title = step.preview ? "Update of the bias (preview, not applied)"
+    : "Update of the bias";
+  return section(title, body + updateNote(step), "update_b");
 }
 
 function weightUpdateSection(l, j, k, step) {
   const body = updateMath(symbol("w", l, j, k),
     step.weights_before[l - 1][j][k], step.learning_rate,
     step.grad_w[l - 1][j][k], step.weights[l - 1][j][k], "w_new");
-  return section("Update of the weight", body + updateNote(step), "update_w");
+  const title = step.preview ? "Update of the weight (preview, not applied)"
+    : "Update of the weight";
+  return section(title, body + updateNote(step), "update_w");
 }
 
 function stepShown() {

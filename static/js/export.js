@@ -2,7 +2,7 @@
 // self-contained HTML report with plotly.js embedded, so it opens offline.
 
 import * as api from "./api.js";
-import { escapeHtml, formatNumber } from "./format.js";
+import { escapeHtml, formatNumber, formatPercent } from "./format.js";
 import { lastNetworkFigure } from "./network-view.js";
 import { state } from "./state.js";
 import { lastTrainingFigures } from "./training-view.js";
@@ -69,8 +69,8 @@ function configRows() {
   ];
   if (network.accuracy) {
     rows.push(["accuracy train / test",
-      `${formatNumber(network.accuracy.train)} / ` +
-      `${formatNumber(network.accuracy.test)}`]);
+      `${formatPercent(network.accuracy.train)} / ` +
+      `${formatPercent(network.accuracy.test)}`]);
   }
   return rows.map(([name, value]) =>
     `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(String(value))}</td></tr>`)
@@ -85,11 +85,25 @@ function historyRows() {
     `<td>${escapeHtml(entry.summary ?? "")}</td></tr>`).join("");
 }
 
+/**
+ * Returns a figure without the pixel size of its box on the page, so that
+ * it fills the width of the report. JSON.stringify drops undefined keys.
+ */
+function resizable(figure) {
+  if (!figure) {
+    return null;
+  }
+  return {
+    data: figure.data,
+    layout: { ...figure.layout, width: undefined, height: undefined },
+  };
+}
+
 /** Builds the report page around the figures as they are drawn now. */
 function reportHtml(plotlySource) {
   const training = lastTrainingFigures();
-  const figures = { network: lastNetworkFigure(), curves: training.curves,
-    side: training.side };
+  const figures = { network: resizable(lastNetworkFigure()),
+    curves: resizable(training.curves), side: resizable(training.side) };
   const blocks = Object.entries(figures).filter(([, figure]) => figure)
     .map(([name]) => `<div id="${name}" class="figure"></div>`).join("");
   const when = new Date().toISOString();

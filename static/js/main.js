@@ -3,16 +3,18 @@
 
 import * as api from "./api.js";
 import {
-  addRenderer, afterParameterChange, enqueue, loadPass, renderAll, useNetwork,
+  addRenderer, afterParameterChange, enqueue, renderAll, useNetwork,
   whenIdle,
 } from "./controller.js";
+import { bindExampleForm, renderExampleForm } from "./example-form.js";
 import { renderExplanation } from "./explain.js";
 import { exportJson, exportReport, importJson } from "./export.js";
 import { initMessages, showError, showInfo } from "./messages.js";
 import { lastNetworkFigure, renderNetwork } from "./network-view.js";
+import { refitPlots } from "./plot-size.js";
 import {
-  addDataset, changeKind, initSetupForm, readSetup, setupFromQuery,
-  setupQuery, showSetup, uploadCsv,
+  addDataset, changeKind, initSetupForm, readSetup, renderSetupStatus,
+  setupFromQuery, setupQuery, showSetup, uploadCsv,
 } from "./setup-form.js";
 import { state } from "./state.js";
 import {
@@ -54,13 +56,39 @@ function editParameter(selection, value) {
 }
 
 function registerRenderers() {
+  // The timeline and caption come first: renderAll starts the renderers in
+  // this order, and the network view reads the height they leave it.
+  addRenderer(() => renderTimeline(byId("timeline"), byId("caption")));
   addRenderer(() => renderNetwork(byId("network"), select));
   addRenderer(() => renderExplanation(byId("explanation"), editParameter));
-  addRenderer(() => renderTimeline(byId("timeline"), byId("caption")));
   addRenderer(() => renderCounters(byId("counters")));
   addRenderer(() => renderHistory(byId("history")));
   addRenderer(() => renderCurves(byId("curves")));
   addRenderer(() => renderSideView(byId("side"), byId("image")));
+  addRenderer(() => renderExampleForm());
+  addRenderer(() => renderSetupStatus());
+  addRenderer(() => showAddress());
+}
+
+/** Returns the link that recreates the shown network's set-up. */
+function setupLink() {
+  const { origin, pathname } = window.location;
+  return `${origin}${pathname}?${setupQuery(state.network)}`;
+}
+
+/**
+ * Puts the shown network's set-up in the address bar, so that the address
+ * and a copied link always match the network on the page, including a
+ * learning rate or mini-batch size changed since its creation.
+ */
+function showAddress() {
+  if (!state.network) {
+    return;
+  }
+  const link = setupLink();
+  if (window.location.href !== link) {
+    window.history.replaceState(null, "", link);
+  }
 }
 
 /** Shows a new network everywhere and puts its set-up in the address. */
@@ -73,30 +101,42 @@ async function showNetwork(network) {
     addDataset({ ...state.dataset, id: network.dataset });
   }
   showSetup(network);
-  const url = `${window.location.pathname}?${setupQuery(network)}`;
-  window.history.replaceState(null, "", url);
   await renderAll();
 }
 
 function applySetup(event) {
   event.preventDefault();
   return enqueue(async () => {
-    const body = readSetup();
-    const kind = changeKind(body, state.network);
-    if (kind === "create") {
-      await showNetwork(await api.createNetwork(body));
-      const sizes = state.network.config.sizes.join("-");
-      const title = state.dataset?.title ?? state.network.dataset;
-      showInfo(`New network ${sizes} on ${title}.`);
-    } else if (kind === "patch") {
-      const network = await api.patchNetwork(state.network.id, {
-        learning_rate: body.learning_rate, batch_size: body.batch_size,
-      });
-      await afterParameterChange(network);
-      showSetup(network);
-      await renderAll();
+    try {
+      await applyFormChanges();
+    } catch (error) {
+      // The shown network stays, so the form goes back to its set-up. The
+      // error message names what was rejected.
+      if (state.network) {
+        showSetup(state.network);
+      }
+      throw error;
     }
   });
+}
+
+/** Creates a network from the form, or patches η and m of the shown one. */
+async function applyFormChanges() {
+  const body = readSetup();
+  const kind = changeKind(body, state.network);
+  if (kind === "create") {
+    await showNetwork(await api.createNetwork(body));
+    const sizes = state.network.config.sizes.join("-");
+    const title = state.dataset?.title ?? state.network.dataset;
+    showInfo(`New network ${sizes} on ${title}.`);
+  } else if (kind === "patch") {
+    const network = await api.patchNetwork(state.network.id, {
+      learning_rate: body.learning_rate, batch_size: body.batch_size,
+    });
+    await afterParameterChange(network);
+    showSetup(network);
+    await renderAll();
+  }
 }
 
 function resetNetwork() {
@@ -106,42 +146,6 @@ function resetNetwork() {
     await afterParameterChange(network);
     await renderAll();
   });
-}
-
-/** Parses "0.2, 0.9" into numbers; empty text gives null. */
-function parseVector(text, what) {
-  const trimmed = text.trim();
-  if (!trimmed) {
-    return null;
-  }
-  const values = trimmed.split(/[\s,;]+/).map(Number);
-  if (values.some((v) => !Number.isFinite(v))) {
-    throw new Error(`The ${what} must be numbers separated by commas, ` +
-      `got "${trimmed}".`);
-  }
-  return values;
-}
-
-function useExample() {
-  return enqueue(async () => {
-    const input = parseVector(byId("example-input").value, "input x");
-    const target = parseVector(byId("example-target").value, "target y");
-    const index = Number(byId("example-index").value);
-    state.example = {
-      split: byId("example-split").value,
-      index: Number.isInteger(index) && index >= 0 ? index : 0,
-      input,
-      target: input ? target : null,
-    };
-    state.batchStep = null;
-    await loadPass();
-    await renderAll();
-  });
-}
-
-function showExampleControls() {
-  byId("example-split").value = state.example.split;
-  byId("example-index").value = state.example.index;
 }
 
 function bindStepper() {
@@ -163,11 +167,7 @@ function bindStepper() {
     }
   });
   bindKeyboard(toggle);
-  byId("advance-example").addEventListener("change", (event) => {
-    state.advanceExample = event.target.checked;
-  });
-  byId("example-load").addEventListener("click", useExample);
-  addRenderer(() => showExampleControls());
+  bindExampleForm();
   return () => stopAutoplay(updateAutoplayButton);
 }
 
@@ -185,13 +185,28 @@ function bindFiles() {
     }
   });
   byId("copy-link").addEventListener("click", async () => {
-    const link = window.location.href;
+    const link = setupLink();
     try {
       await navigator.clipboard.writeText(link);
       showInfo("Link copied: it recreates this set-up (not the training).");
     } catch {
       showInfo(`Copy this link: ${link}`);
     }
+  });
+}
+
+/** Milliseconds without a window resize before the plots are refitted. */
+const RESIZE_DELAY_MS = 150;
+
+/** Refits every plot to its container after the window is resized. */
+function bindResize() {
+  let timer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => enqueue(async () => {
+      await refitPlots([byId("curves"), byId("side"), byId("image")]);
+      await renderNetwork(byId("network"), select);
+    }), RESIZE_DELAY_MS);
   });
 }
 
@@ -207,7 +222,8 @@ async function start() {
     applySetup(event);
   });
   byId("reset").addEventListener("click", resetNetwork);
-  await initSetupForm(() => enqueue(async () => {
+  bindResize();
+  await initSetupForm(() => state.network, () => enqueue(async () => {
     const dataset = await uploadCsv();
     showInfo(`Uploaded ${dataset.title ?? dataset.name}; press Create ` +
       "network to use it.");

@@ -11,9 +11,14 @@ export const msub = (base, sub) => `<msub>${base}${sub}</msub>`;
 export const msup = (base, sup) => `<msup>${base}${sup}</msup>`;
 export const mfrac = (top, bottom) => `<mfrac>${top}${bottom}</mfrac>`;
 
-/** Returns a sum sign with its index below it, as in sum over k. */
+/**
+ * Returns a sum sign with its index below it, as in sum over k. Without
+ * movablelimits="false" the index would move to a subscript beside the sign
+ * inside fractions and other compact math.
+ */
 export const sumOver = (name) =>
-  `<munder><mo>∑</mo><mi>${escapeHtml(name)}</mi></munder>`;
+  `<munder><mo movablelimits="false">∑</mo><mi>${escapeHtml(name)}</mi>` +
+  "</munder>";
 
 /** Returns an index such as 2 or "j" as <mn> or <mi>. */
 function index(value) {

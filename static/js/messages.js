@@ -26,15 +26,39 @@ function addMessage(kind, html) {
   }
 }
 
-/** Shows an error; ApiErrors show their status, detail and field. */
-export function showError(error) {
-  let text = error && error.message ? error.message : String(error);
-  if (error && error.name === "ApiError") {
-    const field = error.field ? ` (field: ${error.field})` : "";
-    const status = error.status ? `HTTP ${error.status}: ` : "";
-    text = `${status}${error.detail}${field}`;
+/**
+ * Returns the text a student reads for an error: the API's detail message
+ * as a sentence, followed by the request field it names. The HTTP status
+ * is left out because it means nothing to a student. Server failures (5xx)
+ * start with "The server failed".
+ */
+export function describeError(error) {
+  if (!error || error.name !== "ApiError") {
+    return error && error.message ? error.message : String(error);
   }
-  addMessage("error", escapeHtml(text));
+  let text = String(error.detail ?? "").trim();
+  const field = error.field ? String(error.field) : "";
+  // Validation errors repeat the field at the start: "learning_rate: ...".
+  if (field && text.startsWith(`${field}: `)) {
+    text = text.slice(field.length + 2);
+  }
+  // A sentence starts with a capital, unless its first word is a name
+  // from the API such as batch_size, which must keep its spelling.
+  if (/^[a-z]+(\s|$)/.test(text)) {
+    text = text.charAt(0).toUpperCase() + text.slice(1);
+  }
+  if (text && !/[.!?]$/.test(text)) {
+    text += ".";
+  }
+  if (error.status >= 500) {
+    text = `The server failed: ${text}`;
+  }
+  return field ? `${text} (field: ${field})` : text;
+}
+
+/** Shows an error in plain words; see describeError. */
+export function showError(error) {
+  addMessage("error", escapeHtml(describeError(error)));
 }
 
 /** Shows a notice that disappears after a few seconds. */

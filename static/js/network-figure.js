@@ -4,7 +4,7 @@
 
 import {
   DIVERGING_SCALE, NEGATIVE, NEURON_BORDER, NON_FINITE, NOT_COMPUTED,
-  NOT_COMPUTED_LINE, POSITIVE, divergingBucket, DIVERGING,
+  NOT_COMPUTED_LINE, POSITIVE, colourRange, divergingBucket, DIVERGING,
 } from "./colors.js";
 import { formatNumber } from "./format.js";
 import { drawsLines } from "./network-layout.js";
@@ -342,7 +342,7 @@ function highlightShapes(model) {
 }
 
 function colourAxis(range, title, x) {
-  const r = range > 0 ? range : 1;
+  const r = colourRange(range);
   return {
     colorscale: DIVERGING_SCALE, cmin: -r, cmax: r,
     colorbar: {
@@ -352,8 +352,19 @@ function colourAxis(range, title, x) {
   };
 }
 
-/** Builds the Plotly { data, layout } of the network for one model. */
-export function buildNetworkFigure(model) {
+// Right margin of the plot with one or two colour bars, in pixels, and the
+// distance between the left edges of the two bars. The gap leaves room for
+// tick labels such as "-5e-31" next to the first bar.
+const MARGIN_ONE_BAR = 80;
+const MARGIN_TWO_BARS = 170;
+const COLOUR_BAR_GAP = 82;
+
+/**
+ * Builds the Plotly { data, layout } of the network for one model, for a
+ * figure widthPx wide (without it, the colour bars are placed as for a
+ * figure 600 px wide).
+ */
+export function buildNetworkFigure(model, widthPx = null) {
   const { columns, maxSlots } = model.layout;
   const L = columns.length - 1;
   const { traces, hover } = lineTraces(model);
@@ -376,8 +387,12 @@ export function buildNetworkFigure(model) {
   }
 
   const half = (maxSlots - 1) / 2;
+  const margin = { l: 10, r: showWeightBar ? MARGIN_TWO_BARS : MARGIN_ONE_BAR,
+    t: 36, b: 6 };
+  // Colour bar positions are fractions of the plot area's width.
+  const plotWidth = Math.max(100, (widthPx || 600) - margin.l - margin.r);
   const layout = {
-    margin: { l: 10, r: showWeightBar ? 150 : 80, t: 36, b: 6 },
+    margin,
     xaxis: { range: [-0.4, L + 0.4], visible: false, fixedrange: true },
     yaxis: { range: [-half - 0.7, half + 0.7], visible: false,
       fixedrange: true },
@@ -389,7 +404,8 @@ export function buildNetworkFigure(model) {
     uirevision: "network",
   };
   if (showWeightBar) {
-    layout.coloraxis2 = colourAxis(model.weightRange, model.weightTitle, 1.1);
+    layout.coloraxis2 = colourAxis(model.weightRange, model.weightTitle,
+      1 + COLOUR_BAR_GAP / plotWidth);
   }
   return { data, layout };
 }

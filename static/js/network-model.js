@@ -2,6 +2,7 @@
 // colours each neuron and each weight, the colour ranges, and the hover
 // text. Reads state, returns a model for buildNetworkFigure.
 
+import { colourRange } from "./colors.js";
 import { formatExact, maxAbs } from "./format.js";
 import {
   currentStage, isComputed, passForward, passLayer, state,
@@ -88,8 +89,8 @@ function weightSpecs(stage, L) {
   return specs;
 }
 
-/** Returns the colour bar titles and ranges for the stage. */
-function colourScales(stage, L) {
+/** Returns the colour bar titles and the largest finite |value| shown. */
+function rawColourScales(stage, L) {
   const step = shownStep();
   if (step) {
     const db = step.biases.map((b, i) => difference(b, step.biases_before[i]));
@@ -115,6 +116,17 @@ function colourScales(stage, L) {
     weightTitle: "w", weightRange: maxAbs(state.network.weights),
     weightColourBar: false,
   };
+}
+
+/**
+ * Returns the colour bar titles and ranges for the stage, with the ranges
+ * bounded by colourRange so that Plotly can draw every colour bar.
+ */
+function colourScales(stage, L) {
+  const scales = rawColourScales(stage, L);
+  scales.neuronRange = colourRange(scales.neuronRange);
+  scales.weightRange = colourRange(scales.weightRange);
+  return scales;
 }
 
 function highlightedLayer(stage) {
@@ -190,7 +202,7 @@ export function buildNetworkModel(layout, heightPx) {
     neurons: neuronSpecs(stage, L),
     weights: weightSpecs(stage, L),
     ...colourScales(stage, L),
-    signRange: maxAbs(state.network.weights),
+    signRange: colourRange(maxAbs(state.network.weights)),
     highlight: highlightedLayer(stage),
     selection: state.selection,
     neuronHover: neuronHoverText,

@@ -58,12 +58,13 @@ export async function renderNetwork(element, onSelect) {
   const started = performance.now();
   const layout = networkLayout(state.network.config.sizes);
   const height = element.clientHeight || 360;
+  const width = element.clientWidth || undefined;
   const model = buildNetworkModel(layout, height);
-  const figure = buildNetworkFigure(model);
+  const figure = buildNetworkFigure(model, width);
   // A fixed size from the container: Plotly's default height would overflow
   // the grid cell of the page.
   figure.layout.height = height;
-  figure.layout.width = element.clientWidth || undefined;
+  figure.layout.width = width;
   lastFigure = figure;
   await window.Plotly.react(element, figure.data, figure.layout, PLOT_CONFIG);
   if (!clickAttached) {

@@ -29,6 +29,8 @@ const byId = (id) => document.getElementById(id);
 /** The hidden layer sizes being edited; input and output follow the data. */
 let hiddenSizes = [4];
 let datasets = [];
+/** Returns the NetworkState shown on the page, or null; set at start. */
+let shownNetwork = () => null;
 
 function fillSelect(select, values) {
   select.innerHTML = values.map((v) =>
@@ -63,6 +65,7 @@ function renderLayers() {
   rows.push(`<li><span class="name">layer ${L}: output</span>` +
     `<span class="size">${nOut}</span></li>`);
   byId("layers").innerHTML = rows.join("");
+  renderSetupStatus();
 }
 
 function onLayersClick(event) {
@@ -91,6 +94,7 @@ function onLayersInput(event) {
   if (Number.isFinite(value) && value >= 1) {
     hiddenSizes[Number(item.dataset.hidden)] = value;
   }
+  renderSetupStatus();
 }
 
 function describeDataset(dataset) {
@@ -104,8 +108,46 @@ function describeDataset(dataset) {
 }
 
 function onDatasetChange() {
-  byId("dataset-info").innerHTML = describeDataset(currentDataset());
+  const dataset = currentDataset();
+  const network = shownNetwork();
+  const pending = network && byId("dataset").value !== network.dataset;
+  // A data set chosen in the list is used only once Create network is
+  // pressed, so its description is marked while another one is shown.
+  const prefix = pending
+    ? "<strong class=\"pending-label\">Not created yet:</strong> " : "";
+  byId("dataset-info").innerHTML = dataset ? prefix + describeDataset(dataset)
+    : "";
   renderLayers();
+}
+
+function datasetTitle(name) {
+  const dataset = datasets.find((d) => (d.id ?? d.name) === name);
+  return dataset?.title ?? name;
+}
+
+/**
+ * Redraws the line under the Create button. It names the shown network and
+ * tells whether the form contains changes that are not applied yet.
+ */
+export function renderSetupStatus() {
+  const element = byId("setup-status");
+  const network = shownNetwork();
+  if (!network || !element) {
+    return;
+  }
+  const shown = `${network.config.sizes.join("-")} on ` +
+    `${datasetTitle(network.dataset)}`;
+  const kind = changeKind(readSetup(), network);
+  element.classList.toggle("pending", kind !== "none");
+  if (kind === "none") {
+    element.textContent = `Shown: network ${shown}.`;
+  } else if (kind === "patch") {
+    element.textContent = `Not applied yet: press Create network to set ` +
+      `η and m of the shown network ${shown}.`;
+  } else {
+    element.textContent = `Not created yet: the form differs from the ` +
+      `shown network ${shown}. Press Create network to build it.`;
+  }
 }
 
 /** Adds a data set (built-in or uploaded) to the choice list. */
@@ -121,8 +163,12 @@ export function addDataset(dataset) {
   }).join("");
 }
 
-/** Loads the built-in data sets and fills the fixed choice lists. */
-export async function initSetupForm(onUpload) {
+/**
+ * Loads the built-in data sets and fills the fixed choice lists. getShown
+ * returns the NetworkState shown on the page; onUpload runs the upload.
+ */
+export async function initSetupForm(getShown, onUpload) {
+  shownNetwork = getShown;
   fillSelect(byId("hidden-activation"), HIDDEN_ACTIVATIONS);
   fillSelect(byId("output-activation"), OUTPUT_ACTIVATIONS);
   fillSelect(byId("cost"), COSTS);
@@ -138,6 +184,8 @@ export async function initSetupForm(onUpload) {
     renderLayers();
   });
   byId("csv-upload").addEventListener("click", onUpload);
+  byId("setup-form").addEventListener("input", renderSetupStatus);
+  byId("setup-form").addEventListener("change", renderSetupStatus);
   return result.datasets;
 }
 

@@ -102,8 +102,11 @@ export function passForward() {
  * Builds the stages of one example: the input, forward layer 1..L, the cost,
  * BP1 at L, BP2 down to layer 1, the gradients and the update. Without a
  * target there is no cost, so the sequence ends after the forward pass.
+ * update is "apply" (the update stage calls POST /step), "preview" (the
+ * stage shows the step without applying it, as for a test example) or
+ * "none" (the sequence ends at the gradients).
  */
-export function buildStages(L, hasTarget) {
+export function buildStages(L, hasTarget, update = "apply") {
   const stages = [{ kind: "input", layer: 0 }];
   for (let l = 1; l <= L; l += 1) {
     stages.push({ kind: "forward", layer: l });
@@ -117,7 +120,9 @@ export function buildStages(L, hasTarget) {
     stages.push({ kind: "backward", layer: l, equation });
   }
   stages.push({ kind: "gradients", layer: null });
-  stages.push({ kind: "update", layer: null });
+  if (update !== "none") {
+    stages.push({ kind: "update", layer: null, preview: update === "preview" });
+  }
   return stages;
 }
 

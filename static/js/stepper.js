@@ -9,6 +9,9 @@ import {
 } from "./controller.js";
 import { formatNumber } from "./format.js";
 import { currentStage, numLayers, passForward, state } from "./state.js";
+import {
+  canPreviewUpdate, isTestExample, previewStep,
+} from "./update-preview.js";
 
 const AUTOPLAY_DEFAULT_MS = 900;
 let autoplayTimer = null;
@@ -29,7 +32,7 @@ function stageLabel(stage) {
     case "gradients":
       return "∂C/∂w, ∂C/∂b";
     default:
-      return "update";
+      return stage.preview ? "update (preview)" : "update";
   }
 }
 
@@ -46,8 +49,36 @@ function stageTitle(stage) {
     case "gradients":
       return "Gradients (BP3, BP4)";
     default:
-      return "Update: one gradient-descent step on this example";
+      return stage.preview
+        ? "Update preview: the step this test example would make"
+        : "Update: one gradient-descent step on this example";
   }
+}
+
+/** Returns what Next does after the gradients stage, for its caption. */
+function afterGradients() {
+  if (!isTestExample()) {
+    return "Next applies the update.";
+  }
+  if (canPreviewUpdate()) {
+    return "This is a test example, and test examples are never trained " +
+      "on: Next shows the update it would make without applying it.";
+  }
+  return "This is a test example, and test examples are never trained " +
+    "on. With momentum the step depends on the velocity v, which the page " +
+    "cannot see, so the sequence ends here without an update; Next goes " +
+    "to the next example.";
+}
+
+/** Returns how layer l computes a from z, as caption HTML. */
+function activationText(l) {
+  const config = state.network.config;
+  if (l === numLayers() && config.output_activation === "softmax") {
+    return `a${sup(l)} = softmax(z${sup(l)}), that is a${sup(l)}` +
+      `<sub>j</sub> = e<sup>z<sub>j</sub></sup> / ∑<sub>i</sub> ` +
+      "e<sup>z<sub>i</sub></sup>";
+  }
+  return `a${sup(l)} = σ(z${sup(l)})`;
 }
 
 /** Returns the caption under the timeline for the current stage (HTML). */
@@ -61,7 +92,7 @@ function stageCaption(stage) {
         "compute layer 1.";
     case "forward":
       return `z${sup(l)} = w${sup(l)} a${sup(l - 1)} + b${sup(l)}, ` +
-        `a${sup(l)} = σ(z${sup(l)}). Circles show a; line colour is the ` +
+        `${activationText(l)}. Circles show a; line colour is the ` +
         "sign of w, width is |w|.";
     case "cost":
       return `C = ${formatNumber(forward.cost ?? state.pass.backward.cost)} ` +
@@ -77,7 +108,7 @@ function stageCaption(stage) {
       return "Every ∂C/∂w and ∂C/∂b is now known. BP3: " +
         `∂C/∂b${sup("l")}<sub>j</sub> = δ${sup("l")}<sub>j</sub>, BP4: ` +
         `∂C/∂w${sup("l")}<sub>jk</sub> = a${sup("l−1")}<sub>k</sub> ` +
-        `δ${sup("l")}<sub>j</sub>. Next applies the update.`;
+        `δ${sup("l")}<sub>j</sub>. ${afterGradients()}`;
     default:
       return updateCaption();
   }
@@ -87,6 +118,12 @@ function updateCaption() {
   const step = state.pass?.step;
   if (!step) {
     return "w → w − η ∂C/∂w, b → b − η ∂C/∂b";
+  }
+  if (step.preview) {
+    return "Not applied: test examples are never trained on, so the " +
+      "network is unchanged. One step w → w − η ∂C/∂w with η = " +
+      `${formatNumber(step.learning_rate)} would give the values shown; ` +
+      "hover for old → new.";
   }
   return `w → w − η ∂C/∂w with η = ${formatNumber(step.learning_rate)}. ` +
     `Cost of this example ${formatNumber(step.cost_before)} → ` +
@@ -127,24 +164,42 @@ export function renderTimeline(timeline, caption) {
   }
 }
 
-/** Moves to stage `target`, calling /step or /undo at the update stage. */
+/**
+ * Moves to stage `target`, calling /step or /undo at the update stage. A
+ * previewed update (test example) is computed in the page and changes
+ * nothing on the server.
+ */
 async function goToStage(target) {
   const updateIndex = state.stages.findIndex((s) => s.kind === "update");
+  const preview = Boolean(state.stages[updateIndex]?.preview);
   const bounded = Math.max(0, Math.min(target, state.stages.length - 1));
   state.batchStep = null;
   if (bounded === updateIndex && !state.pass.step) {
-    await stepCurrentExample();
+    if (preview) {
+      state.pass.step = previewStep();
+    } else {
+      await stepCurrentExample();
+    }
   } else if (bounded < updateIndex && state.pass.step) {
-    await undoCurrentStep();
+    if (state.pass.step.preview) {
+      state.pass.step = null;
+    } else {
+      await undoCurrentStep();
+    }
   }
   state.stageIndex = bounded;
   await renderAll();
 }
 
-/** Starts the next pass: the next training example, or the same input. */
+/**
+ * Starts the next pass: the next example of the chosen split (after the
+ * last one, the first), or the same typed input.
+ */
 async function startNextPass() {
   const example = state.example;
-  const total = state.dataset?.n_train ?? 0;
+  const dataset = state.dataset;
+  const total = (example.split === "test" ? dataset?.n_test
+    : dataset?.n_train) ?? 0;
   if (!example.input && state.advanceExample && total > 0) {
     example.index = (example.index + 1) % total;
   }
@@ -160,7 +215,11 @@ export function next() {
       return;
     }
     const last = state.stageIndex >= state.stages.length - 1;
-    if (state.batchStep || (last && state.pass.step)) {
+    // A sequence that ends at the gradients (test example with momentum)
+    // has no update to wait for.
+    const ended = state.pass.step ||
+      (state.pass.backward && currentStage()?.kind === "gradients");
+    if (state.batchStep || (last && ended)) {
       await startNextPass();
     } else if (last) {
       await renderAll();

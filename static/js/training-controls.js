@@ -48,13 +48,20 @@ export function renderCounters(element) {
 /** Value of the history choice that returns to the initial parameters. */
 const START = "start";
 
-/** Redraws the history list, newest first, ending with the start. */
+/**
+ * Redraws the history list, newest first, ending with the start. A reset
+ * entry restores the start, so it is not listed a second time. When the
+ * newest entry is a reset, the start is the chosen (current) entry.
+ */
 export function renderHistory(select) {
   const entries = [...state.history].reverse();
-  const options = entries.map((entry) =>
-    `<option value="${entry.id}" title="${escapeHtml(entry.summary ?? "")}">` +
-    `step ${entry.steps}: ${escapeHtml(entry.kind)}</option>`);
-  options.push(`<option value="${START}">step 0: start (reset)</option>`);
+  const options = entries.filter((entry) => entry.kind !== "reset")
+    .map((entry) =>
+      `<option value="${entry.id}" title="${escapeHtml(entry.summary ?? "")}">` +
+      `step ${entry.steps}: ${escapeHtml(entry.kind)}</option>`);
+  const atStart = entries.length === 0 || entries[0].kind === "reset";
+  options.push(`<option value="${START}"${atStart ? " selected" : ""}>` +
+    "step 0: start (reset)</option>");
   select.innerHTML = options.join("");
   byId("undo").disabled = state.history.length === 0 || state.training.playing;
 }

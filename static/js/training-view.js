@@ -4,9 +4,12 @@
 
 import * as api from "./api.js";
 import { CLASS_COLOURS, DIVERGING_SCALE } from "./colors.js";
+import { fitToElement } from "./plot-size.js";
 import { passForward, state } from "./state.js";
 
-const PLOT_CONFIG = { displayModeBar: false, responsive: true };
+// Figures are sized from their containers (see plot-size.js), so Plotly's
+// `responsive` option, which would autosize them again, stays off.
+const PLOT_CONFIG = { displayModeBar: false };
 const GRID_RESOLUTION = 40;
 const MAX_POINTS = 1000;
 const POINTS_PAGE = 500;
@@ -72,6 +75,7 @@ export async function renderCurves(element) {
     uirevision: "curves",
   };
   figures.curves = { data, layout };
+  fitToElement(layout, element);
   await window.Plotly.react(element, data, layout, PLOT_CONFIG);
 }
 
@@ -220,6 +224,7 @@ async function renderBoundary(element) {
     uirevision: "boundary",
   };
   figures.side = { data, layout };
+  fitToElement(layout, element);
   await window.Plotly.react(element, data, layout, PLOT_CONFIG);
 }
 
@@ -257,6 +262,7 @@ async function renderOutputBars(element) {
     uirevision: "bars",
   };
   figures.side = { data, layout };
+  fitToElement(layout, element);
   await window.Plotly.react(element, data, layout, PLOT_CONFIG);
 }
 
@@ -291,6 +297,7 @@ async function renderCurveFit(element) {
     uirevision: "fit",
   };
   figures.side = { data, layout };
+  fitToElement(layout, element);
   await window.Plotly.react(element, data, layout, PLOT_CONFIG);
 }
 
@@ -323,7 +330,20 @@ async function renderImage(element) {
     yaxis: { visible: false, autorange: "reversed", scaleanchor: "x" },
   };
   figures.image = { data, layout };
+  fitToElement(layout, element);
   await window.Plotly.react(element, data, layout, PLOT_CONFIG);
+}
+
+/** Returns which view beside the curves fits the network's data set. */
+function sideViewKind() {
+  const sizes = state.network.config.sizes;
+  if (sizes[0] === 2) {
+    return "boundary";
+  }
+  if (sizes[0] === 1 && sizes.at(-1) === 1 && !isClassification()) {
+    return "fit";
+  }
+  return "bars";
 }
 
 /** Draws the view beside the curves that fits the data set. */
@@ -337,12 +357,15 @@ export async function renderSideView(sideElement, imageElement) {
     return;
   }
   drawnKeys.side = key;
-  const sizes = state.network.config.sizes;
-  if (sizes[0] === 2) {
-    imageElement.hidden = true;
+  const kind = sideViewKind();
+  // The image takes part of the row, so it is shown or hidden before any
+  // figure reads the size of its container.
+  const showsImage = kind === "bars" && Boolean(passForward()) &&
+    Boolean(state.dataset?.image_shape);
+  imageElement.hidden = !showsImage;
+  if (kind === "boundary") {
     await renderBoundary(sideElement);
-  } else if (sizes[0] === 1 && sizes.at(-1) === 1 && !isClassification()) {
-    imageElement.hidden = true;
+  } else if (kind === "fit") {
     await renderCurveFit(sideElement);
   } else {
     await Promise.all([renderImage(imageElement),

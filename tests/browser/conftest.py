@@ -7,6 +7,7 @@ fails its test when the page requests another host or logs a console error.
 
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -33,6 +34,10 @@ CHROMIUM_ARGS = [
 SERVER_START_TIMEOUT_S = 30.0
 VIEWPORT = {"width": 1280, "height": 720}
 SCREENSHOT_DIR = Path(__file__).parent / "screenshots"
+# Chromium logs every response with an error status as a console error.
+FAILED_RESOURCE = re.compile(
+    r"Failed to load resource: the server responded with a status of (\d+)"
+)
 
 
 def _free_port() -> int:
@@ -121,6 +126,18 @@ class PageGuard:
         self.host = urlsplit(base_url).netloc
         self.foreign_requests: list[str] = []
         self.console_errors: list[str] = []
+        self.expected_statuses: set[int] = set()
+
+    def expect_status(self, status: int) -> None:
+        """Accept API responses with this error status, which a test that
+        sends a request the API must reject causes on purpose."""
+        self.expected_statuses.add(status)
+
+    def record_console_error(self, text: str) -> None:
+        failed = FAILED_RESOURCE.match(text)
+        if failed and int(failed.group(1)) in self.expected_statuses:
+            return
+        self.console_errors.append(text)
 
     def is_own(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -157,7 +174,7 @@ def page(browser: Browser, guard: PageGuard) -> Iterator[Page]:
     page.on(
         "console",
         lambda message: (
-            guard.console_errors.append(message.text)
+            guard.record_console_error(message.text)
             if message.type == "error"
             else None
         ),

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from conftest import PageGuard
 from page_driver import PageDriver
 from playwright.sync_api import Browser
 
@@ -158,6 +159,23 @@ def test_report_is_self_contained(
     assert errors == []
 
 
+def test_report_accuracy_as_percent(
+    driver: PageDriver, api: httpx.Client, tmp_path: Path
+) -> None:
+    driver.open("dataset=xor&sizes=2-3-2&seed=2")
+    network = api.get(f"/api/networks/{driver.network_id()}").json()
+    with driver.page.expect_download() as download_info:
+        driver.page.click("#export-report")
+    path = tmp_path / "report.html"
+    download_info.value.save_as(path)
+    html = path.read_text()
+    train = f"{100 * network['accuracy']['train']:.1f} %"
+    test = f"{100 * network['accuracy']['test']:.1f} %"
+    assert f"<td>{train} / {test}</td>" in html
+    shown = driver.page.inner_text("#counters")
+    assert train in shown
+
+
 def test_copy_link_copies_address(driver: PageDriver, base_url: str) -> None:
     driver.page.context.grant_permissions(
         ["clipboard-read", "clipboard-write"], origin=base_url
@@ -171,3 +189,96 @@ def test_copy_link_copies_address(driver: PageDriver, base_url: str) -> None:
     assert query["dataset"] == ["circles"]
     assert query["sizes"] == ["2-5-2"]
     assert query["seed"] == ["9"]
+
+
+def error_texts(driver: PageDriver) -> list[str]:
+    return driver.page.locator(".message.error > span").all_inner_texts()
+
+
+def test_address_follows_patch(driver: PageDriver, base_url: str) -> None:
+    driver.page.context.grant_permissions(
+        ["clipboard-read", "clipboard-write"], origin=base_url
+    )
+    driver.open("dataset=xor&sizes=2-4-2&seed=1")
+    network_id = driver.network_id()
+    driver.page.fill("#learning-rate", "0.5")
+    driver.page.fill("#batch-size", "7")
+    driver.click("#apply-setup")
+    assert driver.network_id() == network_id
+    query = parse_qs(urlsplit(driver.page.url).query)
+    assert query["eta"] == ["0.5"]
+    assert query["batch"] == ["7"]
+
+    driver.page.click("#copy-link")
+    driver.page.wait_for_selector(".message.info")
+    copied = driver.page.evaluate("() => navigator.clipboard.readText()")
+    copied_query = parse_qs(urlsplit(copied).query)
+    assert copied_query["eta"] == ["0.5"]
+    assert copied_query["batch"] == ["7"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ("size", "sizes.1"),
+        ("log_likelihood", "cost"),
+    ],
+)
+def test_rejected_create_restores_form(
+    driver: PageDriver, guard: PageGuard, change: str, field: str
+) -> None:
+    guard.expect_status(422)
+    driver.open("dataset=xor&sizes=2-4-2&seed=1")
+    network_id = driver.network_id()
+    if change == "size":
+        driver.page.fill("#layers li[data-hidden='0'] input.size", "10000")
+        driver.page.dispatch_event("#layers li[data-hidden='0'] input.size", "change")
+    else:
+        driver.page.select_option("#cost", "log_likelihood")
+    assert "Not created yet" in driver.page.inner_text("#setup-status")
+    driver.click("#apply-setup")
+
+    errors = error_texts(driver)
+    assert len(errors) == 1
+    assert f"(field: {field})" in errors[0]
+    assert driver.network_id() == network_id
+    # The form shows the network still on the page.
+    size = driver.page.input_value("#layers li[data-hidden='0'] input.size")
+    assert size == "4"
+    assert driver.page.input_value("#cost") == "quadratic"
+    assert driver.page.inner_text("#setup-status").startswith("Shown: network 2-4-2")
+    driver.screenshot(f"setup-rejected-{change}")
+
+
+def test_pending_dataset_labelled(driver: PageDriver) -> None:
+    driver.open("dataset=xor&sizes=2-4-2&seed=1")
+    assert "Not created" not in driver.page.inner_text("#dataset-info")
+    driver.page.select_option("#dataset", "iris")
+    info = driver.page.inner_text("#dataset-info")
+    assert info.startswith("Not created yet:")
+    assert "4 inputs, 3 outputs" in info
+    status = driver.page.inner_text("#setup-status")
+    assert "Not created yet" in status
+    assert "2-4-2 on XOR" in status
+    driver.screenshot("setup-pending-dataset")
+
+    driver.click("#apply-setup")
+    assert driver.network()["dataset"] == "iris"
+    assert "Not created" not in driver.page.inner_text("#dataset-info")
+    assert driver.page.inner_text("#setup-status").startswith("Shown: network 4-4-3")
+
+
+def test_error_message_plain_words(driver: PageDriver, guard: PageGuard) -> None:
+    guard.expect_status(422)
+    driver.open("dataset=xor&sizes=2-4-2&seed=1")
+    driver.page.fill("#learning-rate", "2000000")
+    driver.click("#apply-setup")
+    errors = error_texts(driver)
+    assert len(errors) == 1
+    assert "HTTP" not in errors[0]
+    assert "422" not in errors[0]
+    # The API's detail "learning_rate: Input should be ..." without the
+    # field in front, which follows at the end instead.
+    assert errors[0].startswith("Input should be less than or equal to")
+    assert errors[0].endswith("(field: learning_rate)")
+    assert driver.page.input_value("#learning-rate") == "3"

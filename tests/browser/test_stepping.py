@@ -4,6 +4,7 @@ computed. Layer numbers: the input is layer 0 (layer 1 in Nielsen's book)."""
 
 import httpx
 import pytest
+from conftest import PageGuard
 from page_driver import PageDriver
 
 pytestmark = pytest.mark.browser
@@ -302,3 +303,165 @@ def test_nonfinite_values_own_colour(driver: PageDriver) -> None:
     )
     assert shown == "NaN"
     driver.screenshot("nonfinite-values")
+
+
+def message_texts(driver: PageDriver, kind: str = "error") -> list[str]:
+    return driver.page.locator(f".message.{kind} > span").all_inner_texts()
+
+
+def step_to_last_stage(driver: PageDriver) -> None:
+    for _ in range(driver.stage_count() - 1):
+        driver.click("#next")
+
+
+@pytest.mark.slow
+def test_test_example_never_trained(driver: PageDriver, api: httpx.Client) -> None:
+    driver.open("dataset=digits&sizes=64-8-10&seed=2")
+    network_id = driver.network_id()
+    before = api.get(f"/api/networks/{network_id}").json()
+    dataset = api.get("/api/datasets/digits").json()
+    last = dataset["n_test"] - 1
+    driver.page.select_option("#example-split", "test")
+    assert driver.page.is_visible("#example-test-note")
+    driver.page.fill("#example-index", str(last))
+    driver.click("#example-load")
+    expected = api.post(
+        f"/api/networks/{network_id}/backward", json={"split": "test", "index": last}
+    ).json()
+
+    step_to_last_stage(driver)
+    stage = driver.stage()
+    assert stage["kind"] == "update"
+    assert stage["preview"] is True
+    assert "never trained" in driver.page.inner_text("#caption")
+    assert "preview" in driver.page.inner_text("#timeline button[aria-current=true]")
+
+    # Nothing changed on the server: no step, the same weights.
+    after = api.get(f"/api/networks/{network_id}").json()
+    assert after["steps"] == before["steps"]
+    assert after["weights"] == before["weights"]
+    history = api.get(f"/api/networks/{network_id}/history").json()["entries"]
+    assert history == []
+
+    # The panel previews w - eta dC/dw with the API's gradient.
+    eta = before["config"]["learning_rate"]
+    driver.select("weight", 2, 3, 5)
+    w_old = before["weights"][1][3][5]
+    gradient = expected["layers"][1]["grad_w"][3][5]
+    assert driver.panel_value("w_old") == w_old
+    assert driver.panel_value("w_grad") == gradient
+    assert driver.panel_value("w_new") == w_old - gradient * eta
+    assert "not applied" in driver.page.inner_text("#explanation")
+    driver.screenshot("stage-test-example-update-preview")
+
+    # Previous leaves the preview without an undo on the server.
+    driver.click("#previous")
+    assert driver.stage()["kind"] == "gradients"
+    driver.click("#next")
+
+    # The next example wraps within the test split.
+    driver.click("#next")
+    example = driver.page.evaluate("() => window.backpropViz.state.example")
+    assert example["split"] == "test"
+    assert example["index"] == 0
+    assert driver.stage()["kind"] == "input"
+    assert message_texts(driver) == []
+    assert api.get(f"/api/networks/{network_id}").json()["steps"] == before["steps"]
+
+
+def test_test_example_with_momentum_ends(driver: PageDriver, api: httpx.Client) -> None:
+    driver.open(f"{SETUP}&momentum=0.5")
+    network_id = driver.network_id()
+    driver.page.select_option("#example-split", "test")
+    driver.page.fill("#example-index", "39")
+    driver.click("#example-load")
+    kinds = driver.page.evaluate(
+        "() => window.backpropViz.state.stages.map((s) => s.kind)"
+    )
+    assert kinds[-1] == "gradients"
+    assert "update" not in kinds
+    step_to_last_stage(driver)
+    assert "never trained" in driver.page.inner_text("#caption")
+    driver.click("#next")
+    example = driver.page.evaluate("() => window.backpropViz.state.example")
+    assert example["index"] == 0
+    assert api.get(f"/api/networks/{network_id}").json()["steps"] == 0
+    assert message_texts(driver) == []
+
+
+def test_softmax_panel_shows_softmax(driver: PageDriver, api: httpx.Client) -> None:
+    driver.open("dataset=iris&sizes=4-5-3&output=softmax&cost=log_likelihood")
+    network_id = driver.network_id()
+    expected = api.post(
+        f"/api/networks/{network_id}/backward", json={"split": "train", "index": 0}
+    ).json()
+    driver.click("#next")
+    driver.click("#next")
+    assert driver.stage() == {"kind": "forward", "layer": 2}
+    assert "softmax" in driver.page.inner_text("#caption")
+    for j in range(3):
+        driver.select("neuron", 2, j)
+        assert driver.panel_value("a") == expected["layers"][1]["a"][j]
+    section = driver.page.locator("#explanation section[data-eq='a']")
+    text = section.inner_text()
+    assert "\u03c3" not in text, "the softmax panel reads like sigmoid"
+    assert "softmax" in text
+    # The sum's index i sits under the sum sign.
+    under = section.locator("munder").first
+    assert under.locator("mo").text_content() == "∑"
+    assert under.locator("mi").text_content() == "i"
+    # The filled-in fraction has one power of e per output z.
+    powers = section.locator("mfrac msup").count()
+    assert powers >= 1 + 3
+    driver.screenshot("stage-softmax-output")
+
+
+def test_target_hint_follows_dataset(driver: PageDriver) -> None:
+    driver.open(SETUP)
+    placeholder = driver.page.get_attribute("#example-target", "placeholder")
+    assert placeholder == "one-hot, 2 values, e.g. 0, 1"
+    assert "same sign" in driver.page.inner_text("#example-classes")
+    assert "2 values" in driver.page.get_attribute("#example-input", "placeholder")
+
+    driver.page.select_option("#dataset", "line")
+    driver.click("#apply-setup")
+    placeholder = driver.page.get_attribute("#example-target", "placeholder")
+    assert placeholder.startswith("1 value,")
+    assert "one-hot" not in placeholder
+
+
+@pytest.mark.parametrize("typed", ["opposite signs", "Opposite Signs", "1"])
+def test_target_class_name_or_index(driver: PageDriver, typed: str) -> None:
+    driver.open(SETUP)
+    driver.page.fill("#example-input", "0.5, -0.5")
+    driver.page.fill("#example-target", typed)
+    driver.click("#example-load")
+    example = driver.page.evaluate("() => window.backpropViz.state.example")
+    assert example["target"] == [0, 1]
+    assert message_texts(driver) == []
+
+
+def test_rejected_example_not_kept(
+    driver: PageDriver, guard: PageGuard, api: httpx.Client
+) -> None:
+    guard.expect_status(422)
+    driver.open(SETUP)
+    network_id = driver.network_id()
+    driver.page.fill("#example-input", "1, 2, 3")
+    driver.page.fill("#example-target", "0, 1")
+    driver.click("#example-load")
+    errors = message_texts(driver)
+    assert len(errors) == 1
+    assert "1, 2, 3" in errors[0]
+    assert "HTTP" not in errors[0]
+    assert driver.page.input_value("#example-input") == ""
+    example = driver.page.evaluate("() => window.backpropViz.state.example")
+    assert example["input"] is None
+
+    # The next pass after the update uses a data set example, without error.
+    step_to_last_stage(driver)
+    assert driver.stage()["kind"] == "update"
+    driver.click("#next")
+    assert driver.stage()["kind"] == "input"
+    assert message_texts(driver) == errors
+    assert api.get(f"/api/networks/{network_id}").json()["steps"] == 1

@@ -211,3 +211,14 @@ def test_wide_upload_renders_compactly(driver: PageDriver, api: httpx.Client) ->
     after = api.get(f"/api/networks/{driver.network_id()}").json()
     assert driver.panel_value("w_new") == after["weights"][0][29][783]
     driver.screenshot("wide-784-30-10-update")
+
+
+def test_reset_lists_start_once(driver: PageDriver) -> None:
+    driver.open(SETUP)
+    driver.click("#batch-step")
+    driver.click("#reset")
+    options = driver.page.locator("#history option").all_inner_texts()
+    at_zero = [text for text in options if text.startswith("step 0")]
+    assert at_zero == ["step 0: start (reset)"]
+    assert driver.page.input_value("#history") == "start"
+    assert "step 1: step" in options
