@@ -8,11 +8,15 @@ request that fails changes nothing.
 """
 
 import logging
+import math
 import secrets
 import sqlite3
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 from app.api.data import DatasetResolver
@@ -33,6 +37,9 @@ logger = logging.getLogger(__name__)
 # last_used is written at most this often per network, so that reads do
 # not each need the write lock.
 TOUCH_INTERVAL_SECONDS = 5.0
+
+# Network objects cached in memory between changes (see NetworkService.change).
+CACHED_NETWORKS = 32
 
 
 def new_id() -> str:
@@ -60,6 +67,8 @@ class Loaded:
         self.network = network
         self.conn = conn
         self._dataset = dataset
+        # The packed document that `record` last saved, if it ran.
+        self.saved_body: bytes | None = None
 
     @property
     def has_dataset(self) -> bool:
@@ -79,6 +88,15 @@ class Loaded:
         return self._dataset
 
 
+@dataclass(frozen=True)
+class _CachedNetwork:
+    """A network object cached after a change, with the bytes it was saved as."""
+
+    body: bytes
+    initial: bytes | None
+    network: Network
+
+
 class NetworkService:
     def __init__(
         self, db: Database, datasets: DatasetResolver, settings: Settings
@@ -86,6 +104,12 @@ class NetworkService:
         self.db = db
         self.datasets = datasets
         self.settings = settings
+        # Networks that `change(..., cache=True)` saved, by id, least recently
+        # cached first. An entry is used only while the row still holds the
+        # very bytes it was saved as, so a change by another process (or one
+        # rolled back here) makes it stale, never wrong.
+        self._cache: OrderedDict[str, _CachedNetwork] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     # Creation
 
@@ -254,8 +278,12 @@ class NetworkService:
             raise not_found("network", network_id, "network_id")
         return row
 
-    def _loaded(self, conn: sqlite3.Connection, row: store.NetworkRow) -> Loaded:
-        network = Network.from_document(row.document)
+    def _loaded(
+        self, conn: sqlite3.Connection, row: store.NetworkRow, cached: bool = False
+    ) -> Loaded:
+        network = self._take_cached(row) if cached else None
+        if network is None:
+            network = Network.from_document(row.document)
         dataset: Dataset | ApiError
         try:
             dataset = self.datasets.get(row.dataset, row.dataset_options)
@@ -302,12 +330,34 @@ class NetworkService:
 
     # Changing
 
+    def _take_cached(self, row: store.NetworkRow) -> Network | None:
+        """Remove and return the cached network of this row if it is still current."""
+        with self._cache_lock:
+            cached = self._cache.pop(row.id, None)
+        if cached is None or cached.body != row.body or cached.initial != row.initial:
+            return None
+        return cached.network
+
+    def _cache_network(self, loaded: Loaded) -> None:
+        if loaded.saved_body is None:
+            return
+        cached = _CachedNetwork(loaded.saved_body, loaded.row.initial, loaded.network)
+        with self._cache_lock:
+            self._cache[loaded.row.id] = cached
+            while len(self._cache) > CACHED_NETWORKS:
+                self._cache.popitem(last=False)
+
     @contextmanager
-    def change(self, network_id: str) -> Iterator[Loaded]:
+    def change(self, network_id: str, *, cache: bool = False) -> Iterator[Loaded]:
         """Load a network under the write lock; the block saves with `record`.
 
         Raises 409 while the network is training. A job whose process is gone
         is marked failed first, which releases its network.
+
+        With cache=True, the network object that the block saved is cached in
+        this process for the next change of the network, which then skips
+        decoding it. The caller must not use loaded.network after the block,
+        since the next change may then modify it.
         """
         with self.db.write() as conn:
             row = self._row(conn, network_id)
@@ -322,15 +372,26 @@ class NetworkService:
                         training_job=row.training_job,
                     )
                 job_store.release_stale(conn, row.training_job, network_id)
-            yield self._loaded(conn, row)
+            loaded = self._loaded(conn, row, cached=cache)
+            yield loaded
+            if cache:
+                # Still inside the write lock, so no other change of this
+                # network in this process can take it before the commit. If
+                # the commit fails, the row keeps its old bytes, and so the
+                # entry is not used.
+                self._cache_network(loaded)
 
     def record(self, loaded: Loaded, kind: str, summary: str) -> int:
-        """Save the changed network and add a history entry; return its id."""
+        """Save the changed network and add a history entry; return its id.
+
+        The entry's training cost is computed later, when the history is
+        read (`history`), so that the change does not hold the write lock
+        for a pass over the whole training split.
+        """
         now = time.time()
         network = loaded.network
-        document = network.to_document()
-        store.save_document(loaded.conn, loaded.row.id, document, now)
-        cost = training_cost(network, loaded.dataset) if loaded.has_dataset else None
+        body = store.pack_body(network.to_document())
+        loaded.saved_body = body
         limits = self.settings.limits
         entry = {
             "kind": kind,
@@ -338,17 +399,55 @@ class NetworkService:
             "steps": network.steps,
             "epochs": network.epochs,
             "examples_seen": network.examples_seen,
-            "cost": cost,
             "created_at": now,
         }
-        return store.add_history(
+        return store.save_change(
             loaded.conn,
             loaded.row.id,
             entry,
-            document,
+            body,
             max_entries=limits.max_history,
             max_bytes=limits.max_history_bytes,
         )
+
+    def history(self, network_id: str) -> list[store.HistoryEntry]:
+        """Return the history entries, computing the costs still pending.
+
+        An entry's cost is the mean cost on the training split (without the
+        L2 term) of its snapshot, null when the data set is gone or the cost
+        is NaN (SQLite stores NaN as NULL). Computed costs are stored, so
+        each is computed once.
+        """
+        loaded = self.load(network_id)
+        conn = loaded.conn
+        # One read transaction, so the list and the snapshots agree.
+        conn.execute("BEGIN")
+        try:
+            entries = store.list_history(conn, network_id)
+            costs: dict[int, float | None] = {}
+            for history_id in store.pending_costs(conn, network_id):
+                document = store.history_document(
+                    conn, network_id, history_id, loaded.row.initial_parameters
+                )
+                assert document is not None
+                costs[history_id] = self._snapshot_cost(document, loaded)
+        finally:
+            conn.execute("COMMIT")
+        if not costs:
+            return entries
+        with self.db.write() as conn:
+            for history_id, cost in costs.items():
+                store.set_cost(conn, history_id, cost)
+        return [
+            replace(entry, cost=costs[entry.id]) if entry.id in costs else entry
+            for entry in entries
+        ]
+
+    def _snapshot_cost(self, document: dict[str, Any], loaded: Loaded) -> float | None:
+        if not loaded.has_dataset:
+            return None
+        cost = training_cost(Network.from_document(document), loaded.dataset)
+        return None if math.isnan(cost) else cost
 
     def history_length(self, loaded: Loaded) -> int:
         return store.count_history(loaded.conn, loaded.row.id)

@@ -37,8 +37,7 @@ CSV_COLUMNS = (
 
 
 def _entries(services: ServicesDep, network_id: str) -> list[store.HistoryEntry]:
-    loaded = services.networks.load(network_id)
-    return store.list_history(loaded.conn, network_id)
+    return services.networks.history(network_id)
 
 
 @router.get(
@@ -100,7 +99,7 @@ def undo(network_id: NetworkId, services: ServicesDep) -> ApiJSONResponse:
     networks = services.networks
     with networks.change(network_id) as loaded:
         popped = store.pop_history(
-            loaded.conn, network_id, loaded.row.document["initial"]
+            loaded.conn, network_id, loaded.row.initial_parameters
         )
         if popped is None:
             raise ApiError(409, "the history is empty; there is nothing to undo", None)
@@ -127,7 +126,7 @@ def rewind(
     networks = services.networks
     with networks.change(network_id) as loaded:
         document = store.history_document(
-            loaded.conn, network_id, body.history_id, loaded.row.document["initial"]
+            loaded.conn, network_id, body.history_id, loaded.row.initial_parameters
         )
         if document is None:
             raise ApiError(

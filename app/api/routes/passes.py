@@ -158,7 +158,10 @@ def step(
     """
     body = body or StepRequest()
     networks = services.networks
-    with networks.change(network_id) as loaded:
+    # The view shares arrays with the cached network. That is safe because
+    # Network.step puts new arrays in place of the old ones and never writes
+    # into them.
+    with networks.change(network_id, cache=True) as loaded:
         try:
             result, summary = _take_step(loaded, body, services.settings.limits)
         except DivergenceError:

@@ -15,6 +15,7 @@ Every function takes the connection of the caller's transaction.
 
 import sqlite3
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -24,14 +25,27 @@ from app.api.store.codec import pack_document, unpack_document
 
 @dataclass(frozen=True)
 class NetworkRow:
+    """A network row; ``body`` and ``initial`` are the stored bytes."""
+
     id: str
-    document: dict[str, Any]
+    body: bytes
+    initial: bytes | None
     dataset: str
     dataset_options: dict[str, Any]
     training_job: str | None
     created_at: float
     last_used: float
     history_length: int
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        """The engine document of the current state, decoded on first use."""
+        return _join_initial(self.body, self.initial)
+
+    @cached_property
+    def initial_parameters(self) -> dict[str, Any] | None:
+        """The document's ``initial`` part (None for seeded parameters)."""
+        return None if self.initial is None else unpack_document(self.initial)
 
 
 @dataclass(frozen=True)
@@ -100,7 +114,8 @@ def get_network(conn: sqlite3.Connection, network_id: str) -> NetworkRow | None:
         return None
     return NetworkRow(
         id=row["id"],
-        document=_join_initial(row["document"], row["initial"]),
+        body=row["document"],
+        initial=row["initial"],
         dataset=row["dataset"],
         dataset_options=orjson.loads(row["dataset_options"]),
         training_job=row["training_job"],
@@ -110,10 +125,21 @@ def get_network(conn: sqlite3.Connection, network_id: str) -> NetworkRow | None:
     )
 
 
+def pack_body(document: dict[str, Any]) -> bytes:
+    """Return the stored form of a document without its ``initial`` part."""
+    return _split_initial(document)[0]
+
+
 def save_document(
     conn: sqlite3.Connection, network_id: str, document: dict[str, Any], now: float
 ) -> None:
-    body, _ = _split_initial(document)
+    save_body(conn, network_id, pack_body(document), now)
+
+
+def save_body(
+    conn: sqlite3.Connection, network_id: str, body: bytes, now: float
+) -> None:
+    """Store a document packed by pack_body as the network's current state."""
     conn.execute(
         "UPDATE networks SET document = ?, updated_at = ?, last_used = ? WHERE id = ?",
         (body, now, now, network_id),
@@ -159,26 +185,31 @@ def datasets_in_use(conn: sqlite3.Connection) -> set[str]:
 # History
 
 
-def add_history(
+def save_change(
     conn: sqlite3.Connection,
     network_id: str,
     entry: dict[str, Any],
-    document: dict[str, Any],
+    body: bytes,
     *,
     max_entries: int,
     max_bytes: int,
 ) -> int:
-    """Append a snapshot and drop the oldest beyond the limits; return its id.
+    """Save body as the current state, append it to the history; return the id.
 
-    entry contains kind, summary, steps, epochs, examples_seen, cost and
-    created_at. The newest entry is always kept, even when it alone is
-    larger than max_bytes.
+    entry contains kind, summary, steps, epochs, examples_seen and
+    created_at; body is the snapshot packed by pack_body. The entry's cost
+    is left pending; NetworkService.history computes it when the history is
+    read. The oldest entries beyond the limits are dropped; the newest entry
+    is always kept, even when it alone is larger than max_bytes.
+
+    The network row gets its new document and, when entries are dropped,
+    its new base in one UPDATE.
     """
-    body, _ = _split_initial(document)
+    now = entry["created_at"]
     cursor = conn.execute(
         "INSERT INTO history (network_id, kind, summary, steps, epochs, "
-        "examples_seen, cost, created_at, document, size) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "examples_seen, cost, cost_pending, created_at, document, size) "
+        "VALUES (?, ?, ?, ?, ?, ?, NULL, 1, ?, ?, ?)",
         (
             network_id,
             entry["kind"],
@@ -186,45 +217,63 @@ def add_history(
             entry["steps"],
             entry["epochs"],
             entry["examples_seen"],
-            entry["cost"],
-            entry["created_at"],
+            now,
             body,
             len(body),
         ),
     )
     history_id = cursor.lastrowid
     assert history_id is not None
-    _trim_history(conn, network_id, max_entries, max_bytes)
-    return history_id
-
-
-def _trim_history(
-    conn: sqlite3.Connection, network_id: str, max_entries: int, max_bytes: int
-) -> None:
-    # Running count and size from the newest entry back; the newest entry
-    # (n = 1) is always kept. The first entry past a limit and all older
-    # ones are dropped, so only the newest dropped id is needed.
-    row = conn.execute(
-        "SELECT id FROM ("
-        "  SELECT id, ROW_NUMBER() OVER newest AS n, SUM(size) OVER newest AS total"
-        "  FROM history WHERE network_id = ?"
-        "  WINDOW newest AS (ORDER BY id DESC)"
-        ") WHERE n > 1 AND (n > ? OR total > ?) ORDER BY id DESC LIMIT 1",
-        (network_id, max_entries, max_bytes),
-    ).fetchone()
-    if row is None:
-        return
+    dropped = _newest_dropped(conn, network_id, max_entries, max_bytes)
+    if dropped is None:
+        save_body(conn, network_id, body, now)
+        return history_id
     # The newest dropped snapshot is the state before the oldest kept entry.
-    newest_dropped = row["id"]
     conn.execute(
-        "UPDATE networks SET base = "
-        "(SELECT document FROM history WHERE id = ?) WHERE id = ?",
-        (newest_dropped, network_id),
+        "UPDATE networks SET document = ?, updated_at = ?, last_used = ?, "
+        "base = (SELECT document FROM history WHERE id = ?) WHERE id = ?",
+        (body, now, now, dropped, network_id),
     )
     conn.execute(
         "DELETE FROM history WHERE network_id = ? AND id <= ?",
-        (network_id, newest_dropped),
+        (network_id, dropped),
     )
+    return history_id
+
+
+def _newest_dropped(
+    conn: sqlite3.Connection, network_id: str, max_entries: int, max_bytes: int
+) -> int | None:
+    """Return the id of the newest entry beyond the limits, or None."""
+    # Running count and size from the newest entry back; the newest entry
+    # (n = 1) is always kept. The first entry past a limit and all older
+    # ones are dropped, so only the newest dropped id is needed.
+    count, total = conn.execute(
+        "SELECT COUNT(*), TOTAL(size) FROM history WHERE network_id = ?",
+        (network_id,),
+    ).fetchone()
+    if total <= max_bytes:
+        # Only the count limit can apply, and the window query below would
+        # pick the entry at position max(max_entries, 1) + 1 from the newest.
+        # Reading that one entry through the index is much cheaper.
+        keep = max(max_entries, 1)
+        if count <= keep:
+            return None
+        row = conn.execute(
+            "SELECT id FROM history WHERE network_id = ? "
+            "ORDER BY id DESC LIMIT 1 OFFSET ?",
+            (network_id, keep),
+        ).fetchone()
+    else:
+        row = conn.execute(
+            "SELECT id FROM ("
+            "  SELECT id, ROW_NUMBER() OVER newest AS n, SUM(size) OVER newest AS total"
+            "  FROM history WHERE network_id = ?"
+            "  WINDOW newest AS (ORDER BY id DESC)"
+            ") WHERE n > 1 AND (n > ? OR total > ?) ORDER BY id DESC LIMIT 1",
+            (network_id, max_entries, max_bytes),
+        ).fetchone()
+    return None if row is None else int(row["id"])
 
 
 def _entry(row: sqlite3.Row) -> HistoryEntry:
@@ -262,6 +311,24 @@ def list_history(conn: sqlite3.Connection, network_id: str) -> list[HistoryEntry
         (network_id,),
     ).fetchall()
     return [_entry(row) for row in rows]
+
+
+def pending_costs(conn: sqlite3.Connection, network_id: str) -> list[int]:
+    """Return the ids of this network's entries whose cost is not computed yet."""
+    rows = conn.execute(
+        "SELECT id FROM history WHERE network_id = ? AND cost_pending = 1 ORDER BY id",
+        (network_id,),
+    ).fetchall()
+    return [row["id"] for row in rows]
+
+
+def set_cost(conn: sqlite3.Connection, history_id: int, cost: float | None) -> None:
+    """Store the computed cost of an entry whose cost was pending."""
+    conn.execute(
+        "UPDATE history SET cost = ?, cost_pending = 0 "
+        "WHERE id = ? AND cost_pending = 1",
+        (cost, history_id),
+    )
 
 
 def history_document(
