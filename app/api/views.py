@@ -157,8 +157,9 @@ def backward_view(
 
 
 def step_view(
-    result: EngineStepResult, network: Network, history_id: int
+    result: EngineStepResult, network: Network, history_id: int | None
 ) -> dict[str, Any]:
+    """Return the JSON body of a step; history_id is None for a preview."""
     indices = None if result.indices is None else result.indices.astype(np.int64)
     return {
         "batch": {"indices": indices, "m": result.m},
@@ -176,6 +177,7 @@ def step_view(
         "examples_seen": network.examples_seen,
         "epoch_position": network.epoch_position,
         "history_id": history_id,
+        "preview": history_id is None,
     }
 
 

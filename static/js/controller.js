@@ -8,7 +8,7 @@ import {
   applyStepCounters, buildStages, numLayers, setNetwork, stageIndexOf,
   state,
 } from "./state.js";
-import { canPreviewUpdate, isTestExample } from "./update-preview.js";
+import { isTestExample } from "./update-preview.js";
 
 const renderers = [];
 let queue = Promise.resolve();
@@ -63,14 +63,10 @@ export function exampleBody() {
 
 /**
  * Returns how the update stage of the current example works: test examples
- * are never trained on, so their update is only previewed (or left out when
- * a preview is not possible).
+ * are never trained on, so their update is only previewed.
  */
 function updateMode() {
-  if (!isTestExample()) {
-    return "apply";
-  }
-  return canPreviewUpdate() ? "preview" : "none";
+  return isTestExample() ? "preview" : "apply";
 }
 
 /**

@@ -354,35 +354,68 @@ function updateNote(step) {
       "examples of the mini-batch.");
   }
   if (l2 > 0) {
-    parts.push(`L2 = ${l2} also shrinks weights by (1 − ηλ/n) first.`);
+    parts.push(`L2 regularisation λ = ${l2} shrinks weights (not biases) ` +
+      "by ηλ/n times their old value, with n the training set size.");
   }
   if (momentum > 0) {
-    parts.push(`Momentum μ = ${momentum} adds μ·v (the last change).`);
+    parts.push(`Momentum μ = ${momentum}: the change v′ adds μ times the ` +
+      "previous change v to −η ∂C/∂w.");
   }
   return parts.length ? `<p class="small">${escapeHtml(parts.join(" "))}</p>`
     : "";
 }
 
 /**
- * Returns the update name - eta dC/dname = new, with old and new shown to
- * enough digits that their difference is visible.
+ * Returns the update of a weight or bias with the numbers filled in, old and
+ * new shown to enough digits that their difference is visible. Plain SGD is
+ * name - eta dC/dname. L2 (weights only) subtracts (eta lambda / n) name as
+ * well, with n the training set size. With momentum mu the change is the
+ * new velocity v' = mu v - eta dC/dname (- eta lambda / n name), and v is
+ * not in the API's step response, so the change is shown as new - old.
  */
-function updateMath(name, old, eta, gradient, updated, quantity) {
+function updateMath(name, old, eta, gradient, updated, quantity, decayed) {
   const digits = digitsForChange(old, updated);
   const prefix = quantity.replace("_new", "");
-  return math(name, mo("−"), mi("η"), partial(mi("C"), name)) +
-    math(mo("="), num(old, { quantity: `${prefix}_old`, digits }),
-      mo("−"), num(eta, { quantity: "eta" }), mo("·"),
-      num(gradient, { bracketed: true, quantity: `${prefix}_grad` })) +
-    math(mo("="), num(updated, { quantity, digits })) +
-    math(mtext("change "), mo("="), num(updated - old, { quantity:
-      `${prefix}_change` }));
+  const { l2, momentum } = state.network.config;
+  const n = state.dataset?.n_train;
+  const withDecay = decayed && l2 > 0 && n;
+  const lines = [];
+  if (momentum > 0) {
+    const velocity = mrow(mo("μ"), mi("v"), mo("−"), mi("η"),
+      partial(mi("C"), name),
+      ...(withDecay ? [mo("−"), mfrac(mrow(mi("η"), mi("λ")), mi("n")), name]
+        : []));
+    lines.push(math(name, mo("+"), msup(mi("v"), mo("′")), mo(","),
+      mtext(" "), msup(mi("v"), mo("′")), mo("="), velocity));
+    lines.push(math(mo("="), num(old, { quantity: `${prefix}_old`, digits }),
+      mo("+"), num(updated - old, { bracketed: true, quantity:
+        `${prefix}_change` })));
+    lines.push(math(mo("="), num(updated, { quantity, digits })));
+    return lines.join("");
+  }
+  const decayTerms = withDecay
+    ? [mo("−"), mfrac(mrow(mi("η"), mi("λ")), mi("n")), name] : [];
+  lines.push(math(name, mo("−"), mi("η"), partial(mi("C"), name),
+    ...decayTerms));
+  lines.push(math(mo("="), num(old, { quantity: `${prefix}_old`, digits }),
+    mo("−"), num(eta, { quantity: "eta" }), mo("·"),
+    num(gradient, { bracketed: true, quantity: `${prefix}_grad` })));
+  if (withDecay) {
+    // The decay term gets a line of its own, so the panel needs no scrolling.
+    lines.push(math(mtext("    "), mo("−"),
+      mfrac(mrow(num(eta), mo("·"), num(l2)), num(n)), mo("·"),
+      num(old, { bracketed: true })));
+  }
+  lines.push(math(mo("="), num(updated, { quantity, digits })));
+  lines.push(math(mtext("change "), mo("="), num(updated - old, { quantity:
+    `${prefix}_change` })));
+  return lines.join("");
 }
 
 function biasUpdateSection(l, j, step) {
   const body = updateMath(symbol("b", l, j), step.biases_before[l - 1][j],
     step.learning_rate, step.grad_b[l - 1][j], step.biases[l - 1][j],
-    "b_new");
+    "b_new", false);
   const title = step.preview ? "Update of the bias (preview, not applied)"
     : "Update of the bias";
   return section(title, body + updateNote(step), "update_b");
@@ -391,7 +424,7 @@ function biasUpdateSection(l, j, step) {
 function weightUpdateSection(l, j, k, step) {
   const body = updateMath(symbol("w", l, j, k),
     step.weights_before[l - 1][j][k], step.learning_rate,
-    step.grad_w[l - 1][j][k], step.weights[l - 1][j][k], "w_new");
+    step.grad_w[l - 1][j][k], step.weights[l - 1][j][k], "w_new", true);
   const title = step.preview ? "Update of the weight (preview, not applied)"
     : "Update of the weight";
   return section(title, body + updateNote(step), "update_w");

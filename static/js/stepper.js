@@ -9,9 +9,7 @@ import {
 } from "./controller.js";
 import { formatNumber } from "./format.js";
 import { currentStage, numLayers, passForward, state } from "./state.js";
-import {
-  canPreviewUpdate, isTestExample, previewStep,
-} from "./update-preview.js";
+import { isTestExample, previewStep } from "./update-preview.js";
 
 const AUTOPLAY_DEFAULT_MS = 900;
 let autoplayTimer = null;
@@ -60,14 +58,8 @@ function afterGradients() {
   if (!isTestExample()) {
     return "Next applies the update.";
   }
-  if (canPreviewUpdate()) {
-    return "This is a test example, and test examples are never trained " +
-      "on: Next shows the update it would make without applying it.";
-  }
   return "This is a test example, and test examples are never trained " +
-    "on. With momentum the step depends on the velocity v, which the page " +
-    "cannot see, so the sequence ends here without an update; Next goes " +
-    "to the next example.";
+    "on: Next shows the update it would make without applying it.";
 }
 
 /** Returns how layer l computes a from z, as caption HTML. */
@@ -166,8 +158,8 @@ export function renderTimeline(timeline, caption) {
 
 /**
  * Moves to stage `target`, calling /step or /undo at the update stage. A
- * previewed update (test example) is computed in the page and changes
- * nothing on the server.
+ * previewed update (test example) is a /step with "preview": true, which
+ * changes nothing on the server.
  */
 async function goToStage(target) {
   const updateIndex = state.stages.findIndex((s) => s.kind === "update");
@@ -176,7 +168,7 @@ async function goToStage(target) {
   state.batchStep = null;
   if (bounded === updateIndex && !state.pass.step) {
     if (preview) {
-      state.pass.step = previewStep();
+      state.pass.step = await previewStep();
     } else {
       await stepCurrentExample();
     }

@@ -369,24 +369,56 @@ def test_test_example_never_trained(driver: PageDriver, api: httpx.Client) -> No
     assert api.get(f"/api/networks/{network_id}").json()["steps"] == before["steps"]
 
 
-def test_test_example_with_momentum_ends(driver: PageDriver, api: httpx.Client) -> None:
+def test_test_example_preview_with_momentum(
+    driver: PageDriver, api: httpx.Client
+) -> None:
+    # The preview comes from POST /step with "preview": true, so it includes
+    # the momentum term, which needs the velocity only the server has.
     driver.open(f"{SETUP}&momentum=0.5")
-    network_id = driver.network_id()
+    # One mini-batch step first, so the velocity v is not zero.
+    driver.click("#batch-step")
     driver.page.select_option("#example-split", "test")
     driver.page.fill("#example-index", "39")
     driver.click("#example-load")
+    network_id = driver.network_id()
+    before = api.get(f"/api/networks/{network_id}").json()
     kinds = driver.page.evaluate(
         "() => window.backpropViz.state.stages.map((s) => s.kind)"
     )
-    assert kinds[-1] == "gradients"
-    assert "update" not in kinds
+    assert kinds[-1] == "update"
+
     step_to_last_stage(driver)
-    assert "never trained" in driver.page.inner_text("#caption")
-    driver.click("#next")
-    example = driver.page.evaluate("() => window.backpropViz.state.example")
-    assert example["index"] == 0
-    assert api.get(f"/api/networks/{network_id}").json()["steps"] == 0
+    assert driver.stage()["preview"] is True
+    backward = driver.page.evaluate("() => window.backpropViz.state.pass.backward")
+    expected = api.post(
+        f"/api/networks/{network_id}/step",
+        json={
+            "examples": [{"input": backward["input"], "target": backward["target"]}],
+            "preview": True,
+        },
+    ).json()
+    driver.select("weight", 1, 0, 1)
+    assert driver.panel_value("w_new") == expected["weights"][0][0][1]
+    assert "Momentum" in driver.page.inner_text("#explanation")
+    after = api.get(f"/api/networks/{network_id}").json()
+    assert after["steps"] == before["steps"]
+    assert after["weights"] == before["weights"]
     assert message_texts(driver) == []
+
+
+def test_update_panel_shows_l2_decay(driver: PageDriver, api: httpx.Client) -> None:
+    driver.open(f"{SETUP}&l2=2")
+    network_id = driver.network_id()
+    before = api.get(f"/api/networks/{network_id}").json()
+    step_to_last_stage(driver)
+    assert driver.stage()["kind"] == "update"
+    driver.select("weight", 1, 0, 1)
+    step = driver.page.evaluate("() => window.backpropViz.state.pass.step")
+    w_old = before["weights"][0][0][1]
+    assert driver.panel_value("w_old") == w_old
+    assert driver.panel_value("w_new") == step["weights"][0][0][1]
+    assert "λ" in driver.page.inner_text("#explanation")
+    driver.screenshot("stage-update-l2")
 
 
 def test_softmax_panel_shows_softmax(driver: PageDriver, api: httpx.Client) -> None:

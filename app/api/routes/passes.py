@@ -135,7 +135,7 @@ def _take_step(
                     )
         x = np.array([example.input for example in body.examples], dtype=np.float64)
         y = np.array([example.target for example in body.examples], dtype=np.float64)
-        result = network.step(x, y)
+        result = network.step(x, y, n_train=dataset.n_train)
         return result, f"SGD step on {len(body.examples)} given examples"
     result = network.step_next_batch(x_train, y_train)
     return result, f"SGD step on the next mini-batch of {result.m} examples"
@@ -154,10 +154,21 @@ def step(
     An empty body takes the next mini-batch of the seeded epoch order;
     {"indices": [...]} takes those training examples; {"examples": [...]}
     takes the given ones. A step that makes any value NaN or infinite is
-    rejected with 422 and changes nothing.
+    rejected with 422 and changes nothing. With "preview": true the step is
+    computed on a copy and returned, and the network is left as it was.
     """
     body = body or StepRequest()
     networks = services.networks
+    if body.preview:
+        loaded = networks.load(network_id)
+        loaded.network = loaded.network.copy()
+        try:
+            result, _ = _take_step(loaded, body, services.settings.limits)
+        except DivergenceError:
+            raise
+        except ValueError as exc:
+            raise engine_error(exc, "examples") from None
+        return ApiJSONResponse(step_view(result, loaded.network, None))
     # The view shares arrays with the cached network. That is safe because
     # Network.step puts new arrays in place of the old ones and never writes
     # into them.

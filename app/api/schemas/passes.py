@@ -169,6 +169,13 @@ class StepRequest(RequestModel):
         default=None, description="indices into the training split"
     )
     examples: Annotated[list[Example], first_error_validator(Example)] | None = None
+    preview: bool = Field(
+        default=False,
+        description=(
+            "compute the step and return it without changing or recording the "
+            "network, e.g. for a test example that must not be trained on"
+        ),
+    )
 
     model_config = request_config(
         {
@@ -176,6 +183,7 @@ class StepRequest(RequestModel):
                 {},
                 {"indices": [0, 1, 2]},
                 {"examples": [{"input": [0, 1], "target": [0, 1]}]},
+                {"examples": [{"input": [0, 1], "target": [0, 1]}], "preview": True},
             ]
         }
     )
@@ -201,7 +209,10 @@ class StepResult(ResponseModel):
     epochs: int
     examples_seen: int
     epoch_position: int
-    history_id: int
+    history_id: int | None = Field(
+        description="the history entry of the step; null for a preview"
+    )
+    preview: bool = Field(description="true if the network was left unchanged")
 
     model_config = response_config(
         {
@@ -222,6 +233,7 @@ class StepResult(ResponseModel):
                     "examples_seen": 2,
                     "epoch_position": 2,
                     "history_id": 1,
+                    "preview": False,
                 }
             ]
         }
