@@ -152,7 +152,7 @@ def test_step_on_indices_and_examples(client: TestClient) -> None:
         f"/api/networks/{network_id}/step", json={"examples": examples}
     )
     assert response.status_code == 200, response.text
-    engine.step([[1.0, -1.0]], [[0.0, 1.0]])
+    engine.step([[1.0, -1.0]], [[0.0, 1.0]], n_train=XOR.n_train)
     assert response.json()["weights"][1] == engine.weights[1].tolist()
     assert response.json()["batch"] == {"indices": None, "m": 1}
     assert response.json()["steps"] == 2

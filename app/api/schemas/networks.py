@@ -71,7 +71,13 @@ class NetworkCreate(RequestModel):
         default="xor", description="A built-in data set name or an upload id"
     )
     dataset_options: DatasetOptions | None = None
-    l2: L2 = Field(default=0.0, description="L2 regularisation lambda")
+    l2: L2 = Field(
+        default=0.0,
+        description=(
+            "L2 regularisation lambda: each step also shrinks every weight by "
+            "eta * lambda / n times its value, with n the training set size"
+        ),
+    )
     momentum: Momentum = Field(default=0.0, description="momentum mu")
     leaky_slope: Annotated[float, Field(ge=0, le=1)] = Field(
         default=0.01, description="slope of leaky_relu below 0"
