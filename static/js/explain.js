@@ -522,7 +522,7 @@ function editForm(selection) {
     : state.network.biases[l - 1][j];
   const name = isWeight ? `w${sup(l)}${sub(`${j},${k}`)}` : `b${sup(l)}${sub(j)}`;
   return `<form class="edit" id="edit-form">` +
-    `<label>Set ${name} to <input id="edit-value" type="number" ` +
+    `<label><span>Set ${name} to</span><input id="edit-value" type="number" ` +
     `step="any" required value="${current}"></label>` +
     `<button type="submit">Set</button></form>`;
 }
