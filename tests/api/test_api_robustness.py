@@ -2,6 +2,7 @@
 counter limits and strict path parts."""
 
 import dataclasses
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -289,6 +290,18 @@ def test_edit_to_same_value_adds_no_history(client: TestClient) -> None:
 
     assert response.status_code == 200
     assert response.json()["history_length"] == 0
+
+
+def test_edit_to_negative_zero_is_recorded(client: TestClient) -> None:
+    network_id = post_network(client)["id"]
+    url = f"/api/networks/{network_id}/biases/1/0"
+    client.put(url, json={"value": 0.0})
+
+    response = client.put(url, json={"value": -0.0})
+
+    assert response.status_code == 200
+    assert response.json()["history_length"] == 2
+    assert math.copysign(1.0, response.json()["biases"][0][0]) == -1.0
 
 
 # Checkpoints of training jobs

@@ -1,5 +1,6 @@
 """Set one weight or bias, set all parameters, or reset to the initial ones."""
 
+import math
 import re
 from typing import Annotated
 
@@ -62,6 +63,11 @@ def _check_index(sizes: tuple[int, ...], l: int, j: int, k: int | None) -> None:
         )
 
 
+def _same_float(old: float, new: float) -> bool:
+    """Return whether two floats are equal, telling 0.0 and -0.0 apart."""
+    return old == new and math.copysign(1.0, old) == math.copysign(1.0, new)
+
+
 @router.put(
     "/{network_id}/weights/{l}/{j}/{k}",
     response_model=NetworkState,
@@ -82,9 +88,10 @@ def set_weight(
         old = float(loaded.network.weights[l - 1][j, k])
         # Setting the value a weight already has changes nothing and so
         # adds no history entry.
-        if old != body.value:
+        if not _same_float(old, body.value):
             loaded.network.set_weight(l, j, k, body.value)
-            networks.record(loaded, "edit", f"w^{l}_{j}{k}: {old} -> {body.value}")
+            summary = f"w^{l}_{j},{k}: {old} -> {body.value}"
+            networks.record(loaded, "edit", summary)
         history_length = networks.history_length(loaded)
     state = networks.state(loaded, history_length)
     return ApiJSONResponse(state)
@@ -103,7 +110,7 @@ def set_bias(
     with networks.change(network_id) as loaded:
         _check_index(loaded.network.config.sizes, l, j, None)
         old = float(loaded.network.biases[l - 1][j])
-        if old != body.value:
+        if not _same_float(old, body.value):
             loaded.network.set_bias(l, j, body.value)
             networks.record(loaded, "edit", f"b^{l}_{j}: {old} -> {body.value}")
         history_length = networks.history_length(loaded)
