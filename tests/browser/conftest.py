@@ -7,18 +7,17 @@ fails its test when the page requests another host or logs a console error.
 
 import logging
 import os
-import re
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from page_driver import PageDriver
+from page_guard import PageGuard
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 logger = logging.getLogger(__name__)
@@ -34,10 +33,6 @@ CHROMIUM_ARGS = [
 SERVER_START_TIMEOUT_S = 30.0
 VIEWPORT = {"width": 1280, "height": 720}
 SCREENSHOT_DIR = Path(__file__).parent / "screenshots"
-# Chromium logs every response with an error status as a console error.
-FAILED_RESOURCE = re.compile(
-    r"Failed to load resource: the server responded with a status of (\d+)"
-)
 
 
 def _free_port() -> int:
@@ -117,37 +112,6 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     )
     yield browser
     browser.close()
-
-
-class PageGuard:
-    """Collects requests to other hosts and console errors of one page."""
-
-    def __init__(self, base_url: str) -> None:
-        self.host = urlsplit(base_url).netloc
-        self.foreign_requests: list[str] = []
-        self.console_errors: list[str] = []
-        self.expected_statuses: set[int] = set()
-
-    def expect_status(self, status: int) -> None:
-        """Accept API responses with this error status, which a test that
-        sends a request the API must reject causes on purpose."""
-        self.expected_statuses.add(status)
-
-    def record_console_error(self, text: str) -> None:
-        failed = FAILED_RESOURCE.match(text)
-        if failed and int(failed.group(1)) in self.expected_statuses:
-            return
-        self.console_errors.append(text)
-
-    def is_own(self, url: str) -> bool:
-        parts = urlsplit(url)
-        if parts.scheme in ("data", "blob", "about"):
-            return True
-        return parts.netloc == self.host
-
-    def check_request(self, url: str) -> None:
-        if not self.is_own(url):
-            self.foreign_requests.append(url)
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ no plot, and the colour scales draw for any range of values."""
 
 import httpx
 import pytest
-from conftest import PageGuard
 from page_driver import PageDriver
+from page_guard import PageGuard
 
 pytestmark = pytest.mark.browser
 

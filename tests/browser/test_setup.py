@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from conftest import PageGuard
 from page_driver import PageDriver
+from page_guard import PageGuard
 from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser

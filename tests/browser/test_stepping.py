@@ -4,8 +4,8 @@ computed. Layer numbers: the input is layer 0 (layer 1 in Nielsen's book)."""
 
 import httpx
 import pytest
-from conftest import PageGuard
 from page_driver import PageDriver
+from page_guard import PageGuard
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ SETUP = "dataset=xor&sizes=2-4-2&seed=5"
 
 # Maximum duration of one main-thread task while a 64-30-10 network trains.
 # A longer task means the page froze. The bound is loose because CI machines
-# run the server and the browser on the same 2 cores; a task of 1.56 s was
+# run the server and the browser on the same 2 cores. A task of 1.56 s was
 # seen once under such load, while the redraws themselves take about 0.1 s.
 MAX_LONG_TASK_MS = 5000
 
