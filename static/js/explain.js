@@ -379,36 +379,34 @@ function updateMath(name, old, eta, gradient, updated, quantity, decayed) {
   const { l2, momentum } = state.network.config;
   const n = state.dataset?.n_train;
   const withDecay = decayed && l2 > 0 && n;
-  const lines = [];
-  if (momentum > 0) {
-    const velocity = mrow(mo("μ"), mi("v"), mo("−"), mi("η"),
-      partial(mi("C"), name),
-      ...(withDecay ? [mo("−"), mfrac(mrow(mi("η"), mi("λ")), mi("n")), name]
-        : []));
-    lines.push(math(name, mo("+"), msup(mi("v"), mo("′")), mo(","),
-      mtext(" "), msup(mi("v"), mo("′")), mo("="), velocity));
-    lines.push(math(mo("="), num(old, { quantity: `${prefix}_old`, digits }),
-      mo("+"), num(updated - old, { bracketed: true, quantity:
-        `${prefix}_change` })));
-    lines.push(math(mo("="), num(updated, { quantity, digits })));
-    return lines.join("");
-  }
   const decayTerms = withDecay
     ? [mo("−"), mfrac(mrow(mi("η"), mi("λ")), mi("n")), name] : [];
-  lines.push(math(name, mo("−"), mi("η"), partial(mi("C"), name),
-    ...decayTerms));
-  lines.push(math(mo("="), num(old, { quantity: `${prefix}_old`, digits }),
-    mo("−"), num(eta, { quantity: "eta" }), mo("·"),
-    num(gradient, { bracketed: true, quantity: `${prefix}_grad` })));
+  const oldValue = num(old, { quantity: `${prefix}_old`, digits });
+  const newValue = math(mo("="), num(updated, { quantity, digits }));
+  const change = (bracketed) => num(updated - old, { bracketed,
+    quantity: `${prefix}_change` });
+
+  if (momentum > 0) {
+    const velocity = msup(mi("v"), mo("′"));
+    return math(name, mo("+"), velocity, mo(","), mtext(" "), velocity,
+      mo("="), mo("μ"), mi("v"), mo("−"), mi("η"), partial(mi("C"), name),
+      ...decayTerms) +
+      math(mo("="), oldValue, mo("+"), change(true)) +
+      newValue;
+  }
+
+  const lines = [
+    math(name, mo("−"), mi("η"), partial(mi("C"), name), ...decayTerms),
+    math(mo("="), oldValue, mo("−"), num(eta, { quantity: "eta" }), mo("·"),
+      num(gradient, { bracketed: true, quantity: `${prefix}_grad` })),
+  ];
   if (withDecay) {
     // The decay term gets a line of its own, so the panel needs no scrolling.
     lines.push(math(mtext("    "), mo("−"),
       mfrac(mrow(num(eta), mo("·"), num(l2)), num(n)), mo("·"),
       num(old, { bracketed: true })));
   }
-  lines.push(math(mo("="), num(updated, { quantity, digits })));
-  lines.push(math(mtext("change "), mo("="), num(updated - old, { quantity:
-    `${prefix}_change` })));
+  lines.push(newValue, math(mtext("change "), mo("="), change(false)));
   return lines.join("");
 }
 

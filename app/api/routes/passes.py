@@ -95,7 +95,22 @@ def _check_batch(count: int, limits: Limits, field: str) -> None:
 def _take_step(
     loaded: Loaded, body: StepRequest, limits: Limits
 ) -> tuple[EngineStepResult, str]:
-    """Take the step the body asks for; return the result and a summary."""
+    """Take the step the body requests and return it with a history summary.
+
+    A DivergenceError passes through to its own handler; any other ValueError
+    of the engine becomes a 422 for the field examples.
+    """
+    try:
+        return _step_for_body(loaded, body, limits)
+    except DivergenceError:
+        raise
+    except ValueError as exc:
+        raise engine_error(exc, "examples") from None
+
+
+def _step_for_body(
+    loaded: Loaded, body: StepRequest, limits: Limits
+) -> tuple[EngineStepResult, str]:
     network, dataset = loaded.network, loaded.dataset
     x_train, y_train = dataset.x_train, dataset.y_train
     check_counter_room(
@@ -162,23 +177,13 @@ def step(
     if body.preview:
         loaded = networks.load(network_id)
         loaded.network = loaded.network.copy()
-        try:
-            result, _ = _take_step(loaded, body, services.settings.limits)
-        except DivergenceError:
-            raise
-        except ValueError as exc:
-            raise engine_error(exc, "examples") from None
+        result, _ = _take_step(loaded, body, services.settings.limits)
         return ApiJSONResponse(step_view(result, loaded.network, None))
     # The view shares arrays with the cached network. That is safe because
     # Network.step puts new arrays in place of the old ones and never writes
     # into them.
     with networks.change(network_id, cache=True) as loaded:
-        try:
-            result, summary = _take_step(loaded, body, services.settings.limits)
-        except DivergenceError:
-            raise
-        except ValueError as exc:
-            raise engine_error(exc, "examples") from None
+        result, summary = _take_step(loaded, body, services.settings.limits)
         history_id = networks.record(loaded, "step", summary)
         view = step_view(result, loaded.network, history_id)
     return ApiJSONResponse(view)
