@@ -1,4 +1,4 @@
-"""Where the web app finds its static files and templates.
+"""Lookup of the web app's static files and templates.
 
 An installed wheel contains them as app/static and app/templates (see the
 force-include table in pyproject.toml). A source checkout keeps them at the

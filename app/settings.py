@@ -66,7 +66,7 @@ class Limits:
         return max(self.max_body_bytes, largest_document)
 
 
-# What each limit bounds, for the OpenAPI description and the startup log.
+# Description of each limit, for the OpenAPI description and the startup log.
 LIMIT_TEXT: dict[str, str] = {
     "max_layers": "weight layers L per network (sizes lists L + 1 layers)",
     "max_neurons": "neurons in any one layer, the input layer included",
@@ -113,7 +113,7 @@ def limits_from_env(environ: Mapping[str, str]) -> Limits:
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the database is, and the limits; see Settings.from_env."""
+    """Database path, limits and job timings; see Settings.from_env."""
 
     db_path: Path
     limits: Limits = field(default_factory=Limits)

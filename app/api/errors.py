@@ -159,8 +159,8 @@ async def handle_validation_error(
     )
 
 
-# Starlette's and FastAPI's 400 messages for bodies they cannot parse, and
-# what the API says in their place (field, message).
+# Starlette's and FastAPI's 400 messages for bodies they cannot parse, mapped
+# to the (field, message) pair that the API returns instead.
 _PARSE_ERRORS: dict[str, tuple[str | None, str]] = {
     "Invalid multipart data.": (
         "file",

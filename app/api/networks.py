@@ -105,9 +105,9 @@ class NetworkService:
         self.datasets = datasets
         self.settings = settings
         # Networks that `change(..., cache=True)` saved, by id, least recently
-        # cached first. An entry is used only while the row still holds the
-        # very bytes it was saved as, so a change by another process (or one
-        # rolled back here) makes it stale, never wrong.
+        # cached first. An entry is used only while the row still contains
+        # the bytes it was saved as. So a change by another process, or one
+        # rolled back here, makes the entry stale, never wrong.
         self._cache: OrderedDict[str, _CachedNetwork] = OrderedDict()
         self._cache_lock = threading.Lock()
 

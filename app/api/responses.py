@@ -3,7 +3,7 @@
 JSON has no NaN or infinity, and orjson would write them as null, which
 hides that a value overflowed. Here they are written as the strings "NaN",
 "Infinity" and "-Infinity". Arrays are passed to orjson as numpy arrays
-(OPT_SERIALIZE_NUMPY) after one np.isfinite check each; only an array that
+(OPT_SERIALIZE_NUMPY) after one np.isfinite check each. Only an array that
 fails the check is converted element by element.
 """
 

@@ -9,11 +9,11 @@ saved when the job ends: done, cancelled (the steps taken so far are
 kept), or failed on divergence. A step that makes a parameter NaN or
 infinite stops the job, which keeps the parameters from before that step.
 An epoch whose mean training cost is not finite stops the job too, which
-then keeps the parameters of the last epoch whose cost was finite. Both end with status
-"failed" and an error that starts with "training diverged" or "step N
-diverged". While a job runs, its parameters are also saved every
-Settings.job_checkpoint_seconds without a history entry, so a server that
-is killed loses at most that much training; the job then reads failed.
+then keeps the parameters of the last epoch whose cost was finite. Both end
+with status "failed" and an error that starts with "training diverged" or
+"step N diverged". While a job runs, its parameters are also saved every
+Settings.job_checkpoint_seconds without a history entry. So a server that is
+killed loses at most that much training, and the job then reads failed.
 """
 
 import asyncio

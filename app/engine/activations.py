@@ -2,7 +2,7 @@
 
 Every function takes z of shape (m, n_l), one row per example, and returns an
 array of the same shape. The derivatives are elementwise except for softmax,
-whose Jacobian couples the outputs; softmax is only allowed in the output
+whose Jacobian couples the outputs. So softmax is allowed only in the output
 layer, where BP1 is applied with the full Jacobian (see ``costs.delta_output``).
 """
 
@@ -22,8 +22,8 @@ def sigmoid(z: FloatArray) -> FloatArray:
 
     e^-z overflows for z below about -709, so z is clamped at -708 first.
     That changes only results below sigmoid(-708) ~ 3.3e-308, which are
-    subnormal numbers or 0 in float64 anyway; it is faster than the usual
-    two-branch form, and the costs that need ln(sigmoid) use z directly.
+    subnormal numbers or 0 in float64 anyway. The clamp is faster than the
+    usual two-branch form, and the costs that need ln(sigmoid) use z directly.
     """
     return 1.0 / (1.0 + np.exp(-np.maximum(z, -708.0)))
 

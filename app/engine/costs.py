@@ -2,8 +2,8 @@
 
 Arrays have one row per example: z, a and y are (m, n_L). Where a saturates
 to exactly 0 or 1 in float64, ln(a) and ln(1 - a) are -inf even though the
-true cost is finite, so the costs that take logarithms are computed from z,
-where the logarithm can be written exactly with softplus and log-sum-exp.
+true cost is finite. So the costs that take logarithms are computed from z,
+where softplus and log-sum-exp give the logarithm without that rounding.
 """
 
 import numpy as np

@@ -10,7 +10,7 @@ from app.engine.network import Network
 
 # Below this size a gradient is compared by absolute difference: the
 # rounding error of a finite difference of a cost near 1 is about 1e-11,
-# so a relative error of two tiny gradients says nothing about backprop.
+# so a relative error of two tiny gradients tells nothing about backprop.
 RELATIVE_ERROR_FLOOR = 1e-8
 
 

@@ -261,8 +261,8 @@ class Network:
         NaN and infinity propagate into the new parameters, so those are
         checked first and the trace is searched only when one has diverged.
         A sum is NaN or infinite whenever one of its terms is, so one sum per
-        array is the quick test; a sum that overflows while every term is
-        finite sends the check to the exact, element-wise search.
+        array is the quick test. A sum can also overflow while every term is
+        finite, and then the exact, element-wise search finds nothing.
         """
         for arrays in (new_w, new_b, trace.forward.z):
             for values in arrays:
@@ -319,10 +319,10 @@ class Network:
 
         n_train is the training set size used by L2 weight decay (the
         mini-batch size when not given). indices is recorded, not used.
-        On divergence nothing changes and DivergenceError is raised; that
-        includes a mini-batch cost before or after the step that is NaN or
-        infinite (quantity "cost", layer L), even when every parameter is
-        finite.
+        On divergence nothing changes and DivergenceError is raised. A
+        mini-batch cost before or after the step that is NaN or infinite is a
+        divergence too (quantity "cost", layer L), even when every parameter
+        is finite.
         """
         # Overflow is reported as a DivergenceError below, not as a warning.
         with np.errstate(all="ignore"):

@@ -1,8 +1,8 @@
-"""What the forward pass, the backward pass and an SGD step record.
+"""Records of the forward pass, the backward pass and an SGD step.
 
-Every per-layer list below except ``a`` holds layer l at index l - 1, because
+Every per-layer list below except ``a`` has layer l at index l - 1, because
 the input (layer 0 here, layer 1 in Nielsen's book) has no z, delta or
-weights. ``a`` holds layer l at index l, with a[0] the input itself. Arrays
+weights. ``a`` has layer l at index l, with a[0] the input itself. Arrays
 have one row per example of the mini-batch: a[l] is (m, n_l).
 """
 

@@ -32,8 +32,8 @@ export const CLASS_COLOURS = [
  * went wrong with axis scaling" when a colour bar spans too small a range
  * (its pixels per unit overflow, as for delta of about 3e-308) or too large
  * a one (cmax - cmin overflows to infinity). Values smaller than the floor
- * are drawn as zero, larger ones at the end of the scale; hover text and the
- * explanation panel keep the exact values.
+ * are drawn as zero, and larger ones at the end of the scale. Hover text and
+ * the explanation panel keep the exact values.
  */
 export const MIN_COLOUR_RANGE = 1e-30;
 export const MAX_COLOUR_RANGE = 1e300;

@@ -1,6 +1,6 @@
-// Geometry of the network view: where each drawn neuron sits and which
-// weight layers are drawn as lines or as a heat map. Column x = l holds
-// layer l, with the input as layer 0 (the book calls it layer 1).
+// Geometry of the network view: the position of each drawn neuron, and
+// which weight layers are drawn as lines or as a heat map. Column x = l
+// contains layer l, with the input as layer 0 (the book calls it layer 1).
 
 /** Layers with more neurons than this are drawn as a compact column. */
 export const MAX_DRAWN_NEURONS = 32;

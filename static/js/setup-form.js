@@ -126,8 +126,8 @@ function datasetTitle(name) {
 }
 
 /**
- * Redraws the line under the Create button. It names the shown network and
- * tells whether the form contains changes that are not applied yet.
+ * Redraws the status line under the Create button: the name of the network
+ * on screen, and a note when the form has changes that are not applied yet.
  */
 export function renderSetupStatus() {
   const element = byId("setup-status");

@@ -1,7 +1,7 @@
 // The page's state: one plain object, changed only through the functions
 // below and read by the render modules. Layer numbers follow the API: the
 // input is layer 0 (Nielsen's book calls it layer 1), and a list of
-// per-layer values from the API holds layer l at index l - 1.
+// per-layer values from the API has layer l at index l - 1.
 
 export const state = {
   network: null, // NetworkState from the API

@@ -101,7 +101,7 @@ def patch_network(
 def export_network(network_id: NetworkId, services: ServicesDep) -> ApiJSONResponse:
     """Return the network as a versioned JSON document, for POST .../import.
 
-    The document holds the configuration (with the engine's names eta, lmbda,
+    The document contains the configuration (with the engine's names eta, lmbda,
     mu), parameters, momentum velocities, counters, the initial parameters
     when they were given explicitly, and the data set.
     """

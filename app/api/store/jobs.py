@@ -1,8 +1,8 @@
 """Training job rows: status, progress and the cancel flag.
 
 They live in SQLite, not in process memory, so that any worker process can
-answer a poll or a cancel request for a job that another process runs. The
-running process writes ``heartbeat`` with every progress update; a job whose
+serve a poll or a cancel request for a job that another process runs. The
+running process writes ``heartbeat`` with every progress update. A job whose
 heartbeat is old, or whose process is gone, is stale (see ``is_stale``).
 """
 
