@@ -67,3 +67,14 @@ def test_given_examples_decay_with_training_size(client: TestClient) -> None:
     decay = 0.5 * 1.0 / XOR.n_train
     expected = w - 0.5 * grad - w * decay
     np.testing.assert_allclose(result["weights"][0], expected, rtol=0, atol=1e-15)
+
+
+def test_invalid_preview_rejected(client: TestClient) -> None:
+    state = post_network(client)
+    body = {"examples": [{"input": [1.0], "target": [0, 1]}], "preview": True}
+
+    response = client.post(f"/api/networks/{state['id']}/step", json=body)
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "examples.0.input"
+    assert client.get(f"/api/networks/{state['id']}").json() == state
