@@ -9,6 +9,7 @@ of a step costs what. Compare its examples/s with bench/engine_throughput.py.
 """
 
 import argparse
+import os
 import time
 from collections import defaultdict
 
@@ -71,6 +72,7 @@ def main() -> None:
     per_step = total / args.steps
     rate = m / per_step
     print(f"  {'total':32s} {per_step * 1e6:7.1f} us per step, {rate:,.0f} ex/s")
+    print(f"  load average after the run: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

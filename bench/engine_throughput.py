@@ -11,6 +11,7 @@ cost after it) of a 2-3-1 network.
 """
 
 import argparse
+import os
 import platform
 import time
 import timeit
@@ -120,6 +121,9 @@ def main() -> None:
     X = rng.random((args.examples, 784))
     Y = np.eye(10)[rng.integers(0, 10, args.examples)]
     print(f"python {platform.python_version()}, numpy {np.__version__}")
+    # Other processes on the machine change every figure below, so the
+    # 1-minute load average is printed before and after the run.
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
     for batch_size in (10, 100):
         runs = [throughput(batch_size, X, Y) for _ in range(args.repeats)]
         best = max(runs, key=lambda r: r["ratio"])
@@ -134,6 +138,7 @@ def main() -> None:
     print(
         f"2-3-1 traced step (forward, backward, update, cost after): {step_us:.1f} us"
     )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -33,21 +33,32 @@ def _lists(arrays: list[np.ndarray]) -> list[Any]:
     return [arr.tolist() for arr in arrays]
 
 
-def network_to_document(network: Network) -> dict[str, Any]:
+def _same(arrays: list[np.ndarray]) -> list[Any]:
+    return list(arrays)
+
+
+def network_to_document(network: Network, *, arrays: bool = False) -> dict[str, Any]:
+    """Return the network as a document of plain lists and floats.
+
+    With arrays=True the per-layer values stay the network's own numpy
+    arrays, not copies, for a caller that packs them at once (the API's
+    store). Converting to lists and back took most of the time there.
+    """
+    per_layer = _same if arrays else _lists
     initial = None
     if network.initial is not None:
         initial = {
-            "weights": _lists(network.initial[0]),
-            "biases": _lists(network.initial[1]),
+            "weights": per_layer(network.initial[0]),
+            "biases": per_layer(network.initial[1]),
         }
     return {
         "format": FORMAT,
         "version": VERSION,
         "config": network.config.to_dict(),
-        "weights": _lists(network.weights),
-        "biases": _lists(network.biases),
-        "velocity_w": _lists(network.velocity_w),
-        "velocity_b": _lists(network.velocity_b),
+        "weights": per_layer(network.weights),
+        "biases": per_layer(network.biases),
+        "velocity_w": per_layer(network.velocity_w),
+        "velocity_b": per_layer(network.velocity_b),
         "counters": {name: getattr(network, name) for name in _COUNTERS},
         "initial": initial,
     }
@@ -83,7 +94,7 @@ def network_from_document(doc: Any) -> Network:
     config = NetworkConfig.from_dict(doc["config"])
     initial = doc["initial"]
     if initial is None:
-        network = Network(config)
+        network = Network._blank(config)
     else:
         if not isinstance(initial, dict) or set(initial) != {"weights", "biases"}:
             raise ValueError("initial must be null or an object with weights, biases")

@@ -19,6 +19,12 @@ from app.engine.trace import BackwardTrace, DivergenceError, ForwardTrace, StepR
 # Mini-batches larger than this are evaluated in chunks to bound memory.
 EVALUATION_CHUNK = 1000
 
+# The `out` arguments of _updated without spare arrays. With out=None, numpy
+# writes each result into a new array.
+_NEW_ARRAYS: dict[str, FloatArray | None] = dict.fromkeys(
+    ("w", "b", "vw", "vb", "decay")
+)
+
 
 def _as_matrix(name: str, values: Any, width: int) -> FloatArray:
     """Return values as a finite float64 (m, width) array or raise ValueError."""
@@ -49,15 +55,7 @@ class Network:
         weights: Sequence[Any] | None = None,
         biases: Sequence[Any] | None = None,
     ) -> None:
-        self.config = config
-        self.steps = 0
-        self.epochs = 0
-        self.examples_seen = 0
-        self.epoch_position = 0
-        self._order_key: tuple[int, int] | None = None
-        self._order = np.empty(0, dtype=np.int64)
-        self._set_activations()
-
+        self._begin(config)
         if (weights is None) != (biases is None):
             raise ValueError("give both weights and biases, or neither")
         if weights is None or biases is None:
@@ -73,6 +71,29 @@ class Network:
         self.velocity_b = [np.zeros_like(b) for b in self.biases]
 
     # Set-up
+
+    def _begin(self, config: NetworkConfig) -> None:
+        """Set the configuration and zero the counters; parameters come next."""
+        self.config = config
+        self.steps = 0
+        self.epochs = 0
+        self.examples_seen = 0
+        self.epoch_position = 0
+        self._order_key: tuple[int, int] | None = None
+        self._order = np.empty(0, dtype=np.int64)
+        self._set_activations()
+
+    @classmethod
+    def _blank(cls, config: NetworkConfig) -> "Network":
+        """Return a seeded network whose caller sets every parameter array.
+
+        Drawing the initial parameters only to overwrite them took most of
+        the time of loading a saved network.
+        """
+        network = cls.__new__(cls)
+        network._begin(config)
+        network.initial = None
+        return network
 
     def _set_activations(self) -> None:
         c = self.config
@@ -159,10 +180,11 @@ class Network:
     ) -> tuple[list[FloatArray], list[FloatArray], list[FloatArray]]:
         """Return z^l, a^l and, when derivatives is set, s'(z^l) per layer."""
         z_list, a_list, sp_list = [], [x], []
+        a = x
         for w, b, (sigma, sigma_prime) in zip(
             self.weights, self.biases, self._activations, strict=True
         ):
-            z = a_list[-1] @ w.T + b
+            z = a @ w.T + b
             a = sigma(z)
             z_list.append(z)
             a_list.append(a)
@@ -182,28 +204,45 @@ class Network:
         return ForwardTrace(x=x, z=z, a=a, sp=sp, y=y, costs=costs)
 
     def _backward(self, fwd: ForwardTrace) -> BackwardTrace:
-        """Apply BP1 at the output, BP2 down to layer 1, then BP3 and BP4."""
+        """Return the BackwardTrace of a forward pass that has targets."""
         assert fwd.y is not None
+        g, delta, grad_b, grad_w = self._gradients(fwd.z, fwd.a, fwd.sp, fwd.y)
+        return BackwardTrace(
+            forward=fwd, grad_a=g, delta=delta, grad_b=grad_b, grad_w=grad_w
+        )
+
+    def _gradients(
+        self,
+        z: list[FloatArray],
+        a: list[FloatArray],
+        sp: list[FloatArray],
+        y: FloatArray,
+    ) -> tuple[FloatArray, list[FloatArray], list[FloatArray], list[FloatArray]]:
+        """Apply BP1 at the output, BP2 down to layer 1, then BP3 and BP4.
+
+        Returns grad_a C, delta^l, dC/db^l and dC/dw^l, as BackwardTrace
+        describes them.
+        """
         c = self.config
-        z, a, sp, y = fwd.z, fwd.a, fwd.sp, fwd.y
+        L = len(z)
         m = y.shape[0]
         g = grad_a(c.cost, a[-1], y)
-        delta = [np.empty(0)] * c.num_layers
+        delta = [np.empty(0)] * L
         delta[-1] = delta_output(
             c.cost, c.output_activation, z[-1], a[-1], y, sp[-1], g
         )
-        for i in range(c.num_layers - 2, -1, -1):
+        for i in range(L - 2, -1, -1):
             # BP2 for layer l = i + 1, one row per example: (w^{l+1})^T delta^{l+1}.
             delta[i] = (delta[i + 1] @ self.weights[i + 1]) * sp[i]
 
         # BP3 and BP4 averaged over the mini-batch as matrix products; delta
         # is divided by m before the product, which is cheaper than after.
-        mean_delta = [d / m for d in delta]
-        grad_b = [d.sum(axis=0) for d in mean_delta]
-        grad_w = [d.T @ a[i] for i, d in enumerate(mean_delta)]
-        return BackwardTrace(
-            forward=fwd, grad_a=g, delta=delta, grad_b=grad_b, grad_w=grad_w
-        )
+        grad_b, grad_w = [], []
+        for d, a_prev in zip(delta, a, strict=False):
+            mean_delta = d / m
+            grad_b.append(mean_delta.sum(axis=0))
+            grad_w.append(mean_delta.T @ a_prev)
+        return g, delta, grad_b, grad_w
 
     def backward(self, x: Any, y: Any) -> BackwardTrace:
         """Run forward and backward passes; y is required."""
@@ -214,88 +253,89 @@ class Network:
     # SGD
 
     def _updated(
-        self, trace: BackwardTrace, n_train: int, spare: "_Spare | None" = None
+        self,
+        grad_w: list[FloatArray],
+        grad_b: list[FloatArray],
+        n_train: int,
+        buffers: "list[dict[str, FloatArray]] | None" = None,
     ) -> tuple[list[FloatArray], list[FloatArray], list[FloatArray], list[FloatArray]]:
         """Return new weights, biases and velocities; self is not changed.
 
         With L2 regularisation the weights decay by 1 - eta lmbda / n_train
         (Nielsen ch. 3); biases are not regularised. With momentum mu,
         v -> mu v - eta grad and w -> w + v. The results are written into
-        `spare` when given, else into new arrays; the arithmetic is the same.
+        `buffers[l - 1]` when given, else into new arrays; the arithmetic is
+        the same.
         """
         c = self.config
         eta, mu = c.eta, c.mu
         decay = eta * c.lmbda / n_train
         new_w, new_b, new_vw, new_vb = [], [], [], []
         for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
-            gw, gb = trace.grad_w[i], trace.grad_b[i]
-            out = (lambda name: None) if spare is None else spare.slot(i)
-            scratch = np.multiply(gw, eta, out=out("scratch"))
+            gw, gb = grad_w[i], grad_b[i]
+            out = _NEW_ARRAYS if buffers is None else buffers[i]
+            # eta dC/dw goes into the array that then receives the new w, so
+            # that a step reads and writes one array of the size of w less.
+            w_next = np.multiply(gw, eta, out=out["w"])
             if mu:
-                vw = np.multiply(self.velocity_w[i], mu, out=out("vw"))
-                np.subtract(vw, scratch, out=vw)
+                vw = np.multiply(self.velocity_w[i], mu, out=out["vw"])
+                np.subtract(vw, w_next, out=vw)
                 if decay:
-                    np.subtract(vw, np.multiply(w, decay, out=scratch), out=vw)
-                vb = np.multiply(self.velocity_b[i], mu, out=out("vb"))
+                    np.subtract(vw, np.multiply(w, decay, out=w_next), out=vw)
+                vb = np.multiply(self.velocity_b[i], mu, out=out["vb"])
                 np.subtract(vb, eta * gb, out=vb)
                 new_vw.append(vw)
                 new_vb.append(vb)
-                new_w.append(np.add(w, vw, out=out("w")))
-                new_b.append(np.add(b, vb, out=out("b")))
+                np.add(w, vw, out=w_next)
+                new_b.append(np.add(b, vb, out=out["b"]))
             else:
-                w_next = np.subtract(w, scratch, out=out("w"))
                 if decay:
-                    np.subtract(w_next, np.multiply(w, decay, out=scratch), out=w_next)
-                new_w.append(w_next)
-                new_b.append(np.subtract(b, eta * gb, out=out("b")))
+                    decay_term = np.multiply(w, decay, out=out["decay"])
+                np.subtract(w, w_next, out=w_next)
+                if decay:
+                    np.subtract(w_next, decay_term, out=w_next)
+                new_b.append(np.subtract(b, eta * gb, out=out["b"]))
+            new_w.append(w_next)
         return new_w, new_b, new_vw, new_vb
 
-    def _check_finite(
-        self,
-        trace: BackwardTrace,
-        new_w: list[FloatArray],
-        new_b: list[FloatArray],
-    ) -> None:
-        """Raise DivergenceError naming the first non-finite quantity.
-
-        NaN and infinity propagate into the new parameters, so those are
-        checked first and the trace is searched only when one has diverged.
-        A sum is NaN or infinite whenever one of its terms is, so one sum per
-        array is the quick test. A sum can also overflow while every term is
-        finite, and then the exact, element-wise search finds nothing.
-        """
-        for arrays in (new_w, new_b, trace.forward.z):
-            for values in arrays:
-                if not math.isfinite(values.sum()):
-                    self._raise_divergence(trace, new_w, new_b)
-
-    def _raise_divergence(
-        self,
-        trace: BackwardTrace,
-        new_w: list[FloatArray],
-        new_b: list[FloatArray],
-    ) -> None:
-        """Raise DivergenceError for the first non-finite quantity, if any."""
-        quantities = [
-            ("z", trace.forward.z),
-            ("a", trace.forward.a[1:]),
-            ("delta", trace.delta),
-            ("dC/dw", trace.grad_w),
-            ("dC/db", trace.grad_b),
-            ("w", new_w),
-            ("b", new_b),
-        ]
-        for name, per_layer in quantities:
-            for i, values in enumerate(per_layer):
-                if not np.isfinite(values).all():
-                    raise DivergenceError(i + 1, name, self.steps + 1)
-
     def _apply_step(
-        self, trace: BackwardTrace, n_train: int | None, spare: "_Spare | None" = None
+        self,
+        z: list[FloatArray],
+        a: list[FloatArray],
+        delta: list[FloatArray],
+        grad_w: list[FloatArray],
+        grad_b: list[FloatArray],
+        n_train: int | None,
+        spare: "_Spare | None" = None,
     ) -> tuple[list[FloatArray], list[FloatArray]]:
-        m = trace.grad_a.shape[0]
-        new_w, new_b, new_vw, new_vb = self._updated(trace, n_train or m, spare)
-        self._check_finite(trace, new_w, new_b)
+        """Update the parameters from the arrays of one forward-backward pass.
+
+        Raises DivergenceError, and changes nothing, when a quantity of the
+        pass or a new parameter is NaN or infinite. NaN and infinity
+        propagate into the new parameters, so the quick test sums each new
+        parameter array and each z, because a sum is NaN or infinite whenever
+        one of its terms is. Only a failed sum starts the element-wise search
+        of every quantity. A sum can also overflow while every term is
+        finite, and then that search finds nothing and the step is taken.
+        """
+        m = a[0].shape[0]
+        new_w, new_b, new_vw, new_vb = self._updated(
+            grad_w, grad_b, n_train or m, None if spare is None else spare.arrays
+        )
+        for per_layer in (new_w, new_b, z):
+            for values in per_layer:
+                if not math.isfinite(np.add.reduce(values, axis=None)):
+                    quantities = [
+                        ("z", z),
+                        ("a", a[1:]),
+                        ("delta", delta),
+                        ("dC/dw", grad_w),
+                        ("dC/db", grad_b),
+                        ("w", new_w),
+                        ("b", new_b),
+                    ]
+                    self._raise_divergence(quantities)
+
         old_w, old_b = self.weights, self.biases
         old_vw, old_vb = self.velocity_w, self.velocity_b
         self.weights, self.biases = new_w, new_b
@@ -306,6 +346,13 @@ class Network:
         self.steps += 1
         self.examples_seen += m
         return old_w, old_b
+
+    def _raise_divergence(self, quantities: list[tuple[str, list[FloatArray]]]) -> None:
+        """Raise DivergenceError for the first non-finite quantity, if any."""
+        for name, per_layer in quantities:
+            for i, values in enumerate(per_layer):
+                if not np.isfinite(values).all():
+                    raise DivergenceError(i + 1, name, self.steps + 1)
 
     def step(
         self,
@@ -324,12 +371,17 @@ class Network:
         divergence too (quantity "cost", layer L), even when every parameter
         is finite.
         """
+        if y is None:
+            raise ValueError("target is required for the backward pass")
+        x, y = self._check_xy(x, y)
+        assert y is not None
         # Overflow is reported as a DivergenceError below, not as a warning.
         with np.errstate(all="ignore"):
-            trace = self.backward(x, y)
-            fwd = trace.forward
-            cost_before = fwd.cost
-            assert fwd.y is not None and cost_before is not None
+            z, a, sp = self._forward(x)
+            costs = self._costs(z[-1], a[-1], y)
+            fwd = ForwardTrace(x=x, z=z, a=a, sp=sp, y=y, costs=costs)
+            trace = self._backward(fwd)
+            cost_before = float(costs.sum()) / costs.shape[0]
             # _apply_step (without spare arrays) replaces these attributes
             # with new arrays, so keeping references is enough to undo it.
             saved = (
@@ -340,9 +392,11 @@ class Network:
                 self.steps,
                 self.examples_seen,
             )
-            old_w, old_b = self._apply_step(trace, n_train)
-            z_after, a_after, _ = self._forward(fwd.x, derivatives=False)
-            costs_after = self._costs(z_after[-1], a_after[-1], fwd.y)
+            old_w, old_b = self._apply_step(
+                z, a, trace.delta, trace.grad_w, trace.grad_b, n_train
+            )
+            z_after, a_after, _ = self._forward(x, derivatives=False)
+            costs_after = self._costs(z_after[-1], a_after[-1], y)
             cost_after = float(costs_after.sum()) / costs_after.shape[0]
         # Checked after _apply_step, so that a NaN or infinite z, a, delta,
         # gradient or parameter is reported first, by name and layer.
@@ -358,7 +412,7 @@ class Network:
             raise DivergenceError(self.num_layers, "cost", self.steps + 1)
         return StepResult(
             indices=None if indices is None else np.asarray(indices),
-            m=fwd.x.shape[0],
+            m=x.shape[0],
             eta=self.config.eta,
             weights_before=old_w,
             biases_before=old_b,
@@ -391,11 +445,15 @@ class Network:
         The last mini-batch of an epoch is smaller when batch_size does not
         divide n_train, as in Nielsen's network.py.
         """
+        return self._next_batch_view(n_train).copy()
+
+    def _next_batch_view(self, n_train: int) -> np.ndarray:
+        """Return next_batch_indices as a view of the epoch order."""
         if n_train < 1:
             raise ValueError(f"the training set is empty (n_train = {n_train})")
         start = self.epoch_position if self.epoch_position < n_train else 0
         order = self._epoch_order(n_train)
-        return order[start : start + self.config.batch_size].copy()
+        return order[start : start + self.config.batch_size]
 
     def _advance(self, m: int, n_train: int) -> None:
         if self.epoch_position >= n_train:
@@ -432,29 +490,38 @@ class Network:
         velocity arrays are reused two steps later, so `on_step` must copy
         any of them that it keeps.
         """
-        n_train = x_train.shape[0]
-        spare = _Spare(self)
-        batch = min(self.config.batch_size, n_train)
-        x_buffer = np.empty((batch, x_train.shape[1]))
-        y_buffer = np.empty((batch, y_train.shape[1]))
+        spare = _Spare(self, x_train, y_train)
+        # Entering and leaving np.errstate costs about 3 us a step (numpy 2.4
+        # on a 2-core machine), so without callbacks all steps run in one
+        # context. Callbacks run outside it, with the caller's settings.
+        chunk = steps if should_stop is None and on_step is None else 1
         done = 0
         while done < steps and not (should_stop and should_stop()):
-            indices = self.next_batch_indices(n_train)
-            m = len(indices)
-            # take with mode="clip" into a reused buffer skips the bounds
-            # check and the allocation of fancy indexing: about 2x faster.
-            # The indices come from a permutation, so none is clipped.
-            x = np.take(x_train, indices, axis=0, mode="clip", out=x_buffer[:m])
-            y = np.take(y_train, indices, axis=0, mode="clip", out=y_buffer[:m])
+            # Overflow is reported as a DivergenceError, not as a warning.
             with np.errstate(all="ignore"):
-                z, a, sp = self._forward(x)
-                fwd = ForwardTrace(x=x, z=z, a=a, sp=sp, y=y, costs=None)
-                self._apply_step(self._backward(fwd), n_train, spare)
-            self._advance(len(indices), n_train)
-            done += 1
+                for _ in range(chunk):
+                    self._untraced_step(x_train, y_train, spare)
+                    done += 1
             if on_step is not None:
                 on_step(self)
         return done
+
+    def _untraced_step(
+        self, x_train: FloatArray, y_train: FloatArray, spare: "_Spare"
+    ) -> None:
+        """Take the next mini-batch and do the passes of step, without traces."""
+        n_train = x_train.shape[0]
+        indices = self._next_batch_view(n_train)
+        m = len(indices)
+        # take with mode="clip" into a reused buffer skips the bounds check
+        # and the allocation of fancy indexing: about 2x faster. The indices
+        # come from a permutation, so none is clipped.
+        x = x_train.take(indices, axis=0, mode="clip", out=spare.x[:m])
+        y = y_train.take(indices, axis=0, mode="clip", out=spare.y[:m])
+        z, a, sp = self._forward(x)
+        _, delta, grad_b, grad_w = self._gradients(z, a, sp, y)
+        self._apply_step(z, a, delta, grad_w, grad_b, n_train, spare)
+        self._advance(m, n_train)
 
     # Evaluation
 
@@ -549,9 +616,18 @@ class Network:
         self.steps = self.epochs = self.examples_seen = self.epoch_position = 0
 
     def copy(self) -> "Network":
-        from app.engine.document import network_from_document, network_to_document
-
-        return network_from_document(network_to_document(self))
+        """Return an independent network with the same state, counters and all."""
+        twin = Network._blank(self.config)
+        # The initial arrays are only ever copied from, never written to.
+        twin.initial = self.initial
+        twin.weights = [w.copy() for w in self.weights]
+        twin.biases = [b.copy() for b in self.biases]
+        twin.velocity_w = [v.copy() for v in self.velocity_w]
+        twin.velocity_b = [v.copy() for v in self.velocity_b]
+        twin.steps, twin.epochs = self.steps, self.epochs
+        twin.examples_seen = self.examples_seen
+        twin.epoch_position = self.epoch_position
+        return twin
 
     def to_document(self) -> dict[str, Any]:
         from app.engine.document import network_to_document
@@ -566,7 +642,7 @@ class Network:
 
 
 class _Spare:
-    """Arrays that train_steps writes new parameters into, then reuses.
+    """Arrays that train_steps writes mini-batches and new parameters into.
 
     A step computes new parameters beside the old ones, so that a diverged
     step can be rejected. Reusing the arrays of the step before saves an
@@ -576,7 +652,12 @@ class _Spare:
     from the network during train_steps, in on_step for example, are.
     """
 
-    def __init__(self, network: Network) -> None:
+    def __init__(
+        self, network: Network, x_train: FloatArray, y_train: FloatArray
+    ) -> None:
+        batch = min(network.config.batch_size, x_train.shape[0])
+        self.x = np.empty((batch, x_train.shape[1]))
+        self.y = np.empty((batch, y_train.shape[1]))
         network.weights = [w.copy() for w in network.weights]
         network.biases = [b.copy() for b in network.biases]
         network.velocity_w = [v.copy() for v in network.velocity_w]
@@ -587,13 +668,10 @@ class _Spare:
                 "b": np.empty_like(b),
                 "vw": np.empty_like(w),
                 "vb": np.empty_like(b),
-                "scratch": np.empty_like(w),
+                "decay": np.empty_like(w),
             }
             for w, b in zip(network.weights, network.biases, strict=True)
         ]
-
-    def slot(self, i: int) -> Callable[[str], FloatArray]:
-        return self.arrays[i].__getitem__
 
     def recycle(
         self,

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from app.engine import Network, NetworkConfig
+from app.engine.document import network_to_document
 
 from . import reference
 
@@ -119,6 +120,75 @@ def test_copy_is_independent() -> None:
 
     assert reference.snapshot(network) != reference.snapshot(duplicate)
     assert network.steps == 3
+
+
+@pytest.mark.parametrize("explicit", [False, True])
+def test_copy_continues_like_original(explicit: bool) -> None:
+    network, x, y = _trained(CONFIG, 6)
+    if explicit:
+        network = Network(CONFIG, network.weights, network.biases)
+        network.train_steps(x, y, 6)
+
+    duplicate = network.copy()
+
+    assert duplicate.config == network.config
+    assert duplicate.to_document() == network.to_document()
+    assert reference.snapshot(duplicate) == reference.snapshot(network)
+    # Same mini-batches and numbers from here on, and reset returns both to
+    # the same initial parameters.
+    first = network.step_next_batch(x, y)
+    second = duplicate.step_next_batch(x, y)
+    assert first.indices is not None and second.indices is not None
+    assert first.indices.tolist() == second.indices.tolist()
+    assert reference.snapshot(duplicate) == reference.snapshot(network)
+    network.reset()
+    duplicate.reset()
+    assert reference.snapshot(duplicate) == reference.snapshot(network)
+
+
+def test_copy_shares_no_mutable_array() -> None:
+    network, _, _ = _trained(CONFIG, 3)
+    duplicate = network.copy()
+    before = reference.snapshot(network)
+
+    duplicate.set_weight(1, 0, 0, 123.0)
+    duplicate.weights[0][1, 1] = -7.0
+    duplicate.velocity_w[0][0, 0] = 9.0
+    duplicate.biases[1][0] = 5.0
+    duplicate.reset()
+
+    assert reference.snapshot(network) == before
+
+
+def test_array_document_has_same_values() -> None:
+    network, _, _ = _trained(CONFIG, 2)
+    network = Network(CONFIG, network.weights, network.biases)
+
+    lists = network.to_document()
+    arrays = network_to_document(network, arrays=True)
+
+    for key in ("weights", "biases", "velocity_w", "velocity_b"):
+        assert all(isinstance(arr, np.ndarray) for arr in arrays[key])
+        assert [arr.tolist() for arr in arrays[key]] == lists[key]
+    for key in ("weights", "biases"):
+        assert [arr.tolist() for arr in arrays["initial"][key]] == lists["initial"][key]
+    assert Network.from_document(arrays).to_document() == lists
+
+
+def test_loading_seeded_network_skips_draw(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    network, _, _ = _trained(CONFIG, 2)
+    doc = _through_json(network.to_document())
+
+    def no_draw(self: Network) -> Any:
+        raise AssertionError("the parameters were drawn again")
+
+    monkeypatch.setattr(Network, "_draw_parameters", no_draw)
+    loaded = Network.from_document(doc)
+
+    assert reference.snapshot(loaded) == reference.snapshot(network)
+    assert loaded.initial is None
 
 
 def test_document_is_plain_json() -> None:
