@@ -78,7 +78,7 @@ LIMIT_TEXT: dict[str, str] = {
     "max_upload_bytes": "bytes of one uploaded CSV file",
     "max_upload_rows": "data rows of one uploaded CSV file",
     "max_upload_columns": "columns of one uploaded CSV file, the target included",
-    "max_history": "history entries per network; the oldest are dropped",
+    "max_history": "history entries per network; past it the oldest tenth is dropped",
     "max_history_bytes": "bytes of parameter snapshots in one network's history",
     "max_gradient_check_parameters": "parameters of a network for gradient-check",
     "max_running_jobs": "training jobs running at once on the whole server",

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from typing import Any
 
 from app.api.errors import ApiError, quote
-from app.api.store.db import Database
+from app.api.store.db import Database, must_not_wait
 from app.api.store.uploads import get_upload, touch_upload, upload_exists
 from app.datasets import BUILTIN_NAMES, CsvError, Dataset, load_builtin, parse_csv
 from app.settings import Settings
@@ -144,7 +144,10 @@ class DatasetResolver:
         upload = get_upload(conn, name)
         if upload is None:
             raise self._missing(name, field, missing_status)
-        touch_upload(conn, name, time.time())
+        # On the event loop outside a transaction, this UPDATE could wait for
+        # another writer and stall every client, so a later read sets it.
+        if conn.in_transaction or not must_not_wait.get():
+            touch_upload(conn, name, time.time())
         try:
             return parse_csv(
                 upload.data,

@@ -21,7 +21,7 @@ class Services:
     training: TrainingRunner
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 

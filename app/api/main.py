@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services.db.start_checkpoints()
         services.training.start_up()
         logger.info(
             "backprop-viz started with database %s and limits %s",
@@ -75,7 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app)
-    for module in (pages, networks, passes, edits, history, training, datasets):
+    # Routes are matched in this order, so the passes that a student steps
+    # through many times a minute come first. No two routers share a path.
+    for module in (passes, pages, networks, edits, history, training, datasets):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(

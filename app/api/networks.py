@@ -20,16 +20,18 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.api.data import DatasetResolver
+from app.api.dispatch import work_estimate
 from app.api.errors import ApiError, engine_error, not_found
 from app.api.limits import check_batch_size, check_sizes
 from app.api.schemas.networks import NetworkCreate, NetworkDocument
 from app.api.store import jobs as job_store
 from app.api.store import networks as store
-from app.api.store.db import Database
+from app.api.store.db import Database, WriteBusyError
 from app.api.store.uploads import upload_exists
 from app.api.views import network_state, training_cost
 from app.datasets import Dataset
 from app.engine import Network, NetworkConfig
+from app.engine.document import network_to_document
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ TOUCH_INTERVAL_SECONDS = 5.0
 
 # Network objects cached in memory between changes (see NetworkService.change).
 CACHED_NETWORKS = 32
+# Networks whose size NetworkService.work remembers.
+REMEMBERED_SHAPES = 10_000
 
 
 def new_id() -> str:
@@ -90,11 +94,16 @@ class Loaded:
 
 @dataclass(frozen=True)
 class _CachedNetwork:
-    """A network object cached after a change, with the bytes it was saved as."""
+    """A network object cached in memory, with the bytes it was stored as."""
 
+    network_id: str
     body: bytes
     initial: bytes | None
     network: Network
+
+    def matches(self, row: store.NetworkRow) -> bool:
+        """Return whether the row still contains the state that this entry caches."""
+        return self.body == row.body and self.initial == row.initial
 
 
 class NetworkService:
@@ -104,12 +113,17 @@ class NetworkService:
         self.db = db
         self.datasets = datasets
         self.settings = settings
-        # Networks that `change(..., cache=True)` saved, by id, least recently
-        # cached first. An entry is used only while the row still contains
-        # the bytes it was saved as. So a change by another process, or one
-        # rolled back here, makes the entry stale, never wrong.
+        # Networks that `change(..., cache=True)` saved or a read decoded, by
+        # id, least recently cached first. An entry is used only while the
+        # row still contains the bytes it was stored as. So a change by
+        # another process, or one rolled back here, makes the entry stale,
+        # never wrong. Reads get a copy; only a change takes the entry itself.
         self._cache: OrderedDict[str, _CachedNetwork] = OrderedDict()
         self._cache_lock = threading.Lock()
+        # Parameter count and batch size of the networks this process loaded
+        # last, for `work`. A stale entry only sends a request to the other
+        # place of dispatch.run_sized. It never changes a result.
+        self._shapes: OrderedDict[str, tuple[int, int]] = OrderedDict()
 
     # Creation
 
@@ -220,11 +234,12 @@ class NetworkService:
             store.insert_network(
                 conn,
                 network_id,
-                network.to_document(),
+                network_to_document(network, arrays=True),
                 dataset_name,
                 dataset_options,
                 now,
             )
+        self._remember_shape(network_id, network)
         logger.info(
             "network %s created (%s) with sizes %s on data set %s",
             network_id,
@@ -264,13 +279,41 @@ class NetworkService:
 
     # Reading
 
+    def work(self, network_id: str, m: int | None = None) -> int | None:
+        """Estimate the work of a pass over m examples (a mini-batch if None).
+
+        Returns None for a network that this process has not loaded yet.
+        """
+        with self._cache_lock:
+            shape = self._shapes.get(network_id)
+        if shape is None:
+            return None
+        num_parameters, batch_size = shape
+        return work_estimate(num_parameters, batch_size if m is None else m)
+
+    def _remember_shape(self, network_id: str, network: Network) -> None:
+        shape = (network.num_parameters, network.config.batch_size)
+        with self._cache_lock:
+            self._shapes[network_id] = shape
+            self._shapes.move_to_end(network_id)
+            while len(self._shapes) > REMEMBERED_SHAPES:
+                self._shapes.popitem(last=False)
+
     def load(self, network_id: str) -> Loaded:
         """Load a network outside any transaction, for read-only requests."""
         conn = self.db.connection()
         row = self._row(conn, network_id)
         if time.time() - row.last_used > TOUCH_INTERVAL_SECONDS:
-            store.touch(conn, network_id, time.time())
+            self._touch(network_id)
         return self._loaded(conn, row)
+
+    def _touch(self, network_id: str) -> None:
+        """Mark the network used now, unless a read on the loop would wait."""
+        try:
+            with self.db.write() as conn:
+                store.touch(conn, network_id, time.time())
+        except WriteBusyError:
+            logger.debug("network %s: last_used not updated, writer busy", network_id)
 
     def _row(self, conn: sqlite3.Connection, network_id: str) -> store.NetworkRow:
         row = store.get_network(conn, network_id)
@@ -281,9 +324,13 @@ class NetworkService:
     def _loaded(
         self, conn: sqlite3.Connection, row: store.NetworkRow, cached: bool = False
     ) -> Loaded:
-        network = self._take_cached(row) if cached else None
+        network = self._take_cached(row) if cached else self._cached_copy(row)
         if network is None:
             network = Network.from_document(row.document)
+            if not cached:
+                entry = _CachedNetwork(row.id, row.body, row.initial, network.copy())
+                self._cache_entry(entry)
+        self._remember_shape(row.id, network)
         dataset: Dataset | ApiError
         try:
             dataset = self.datasets.get(row.dataset, row.dataset_options)
@@ -313,7 +360,7 @@ class NetworkService:
             dataset_name=row.dataset,
             dataset_options=row.dataset_options,
             training_job=self.live_job(row),
-            history_length=row.history_length
+            history_length=self.history_length(loaded)
             if history_length is None
             else history_length,
         )
@@ -334,16 +381,34 @@ class NetworkService:
         """Remove and return the cached network of this row if it is still current."""
         with self._cache_lock:
             cached = self._cache.pop(row.id, None)
-        if cached is None or cached.body != row.body or cached.initial != row.initial:
+        if cached is None or not cached.matches(row):
             return None
         return cached.network
+
+    def _cached_copy(self, row: store.NetworkRow) -> Network | None:
+        """Return a copy of the cached network of this row if it is still current.
+
+        The copy is made under the lock, so a change cannot take the cached
+        object and modify it halfway through. The entry stays cached.
+        """
+        with self._cache_lock:
+            cached = self._cache.get(row.id)
+            if cached is None or not cached.matches(row):
+                return None
+            return cached.network.copy()
 
     def _cache_network(self, loaded: Loaded) -> None:
         if loaded.saved_body is None:
             return
-        cached = _CachedNetwork(loaded.saved_body, loaded.row.initial, loaded.network)
+        row = loaded.row
+        self._cache_entry(
+            _CachedNetwork(row.id, loaded.saved_body, row.initial, loaded.network)
+        )
+
+    def _cache_entry(self, entry: _CachedNetwork) -> None:
         with self._cache_lock:
-            self._cache[loaded.row.id] = cached
+            self._cache[entry.network_id] = entry
+            self._cache.move_to_end(entry.network_id)
             while len(self._cache) > CACHED_NETWORKS:
                 self._cache.popitem(last=False)
 
@@ -390,7 +455,7 @@ class NetworkService:
         """
         now = time.time()
         network = loaded.network
-        body = store.pack_body(network.to_document())
+        body = store.pack_body(network_to_document(network, arrays=True))
         loaded.saved_body = body
         limits = self.settings.limits
         entry = {
@@ -403,11 +468,12 @@ class NetworkService:
         }
         return store.save_change(
             loaded.conn,
-            loaded.row.id,
+            loaded.row,
             entry,
             body,
             max_entries=limits.max_history,
             max_bytes=limits.max_history_bytes,
+            touch_interval=TOUCH_INTERVAL_SECONDS,
         )
 
     def history(self, network_id: str) -> list[store.HistoryEntry]:

@@ -3,7 +3,7 @@
 JSON has no NaN or infinity, and orjson would write them as null, which
 hides that a value overflowed. Here they are written as the strings "NaN",
 "Infinity" and "-Infinity". Arrays are passed to orjson as numpy arrays
-(OPT_SERIALIZE_NUMPY) after one np.isfinite check each. Only an array that
+(OPT_SERIALIZE_NUMPY) after one finiteness check each. Only an array that
 fails the check is converted element by element.
 """
 
@@ -27,7 +27,9 @@ def _float_text(value: float) -> float | str:
 
 def _array(arr: np.ndarray) -> Any:
     if arr.dtype.kind == "f":
-        if np.isfinite(arr).all():
+        # A sum is finite only if every term is finite, so one reduction
+        # checks the array. A sum that overflows only sends it the slow way.
+        if math.isfinite(np.add.reduce(arr, axis=None)):
             return np.ascontiguousarray(arr, dtype=np.float64)
         values = arr.astype(object)
         for index in zip(*np.nonzero(~np.isfinite(arr)), strict=True):
@@ -62,7 +64,10 @@ def make_jsonable(value: Any) -> Any:
 
 
 def dumps(content: Any) -> bytes:
-    return orjson.dumps(make_jsonable(content), option=orjson.OPT_SERIALIZE_NUMPY)
+    # The finiteness sums may overflow, which is expected and not an error.
+    with np.errstate(over="ignore", invalid="ignore"):
+        ready = make_jsonable(content)
+    return orjson.dumps(ready, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 class ApiJSONResponse(JSONResponse):

@@ -38,6 +38,7 @@ from app.api.store.db import Database
 from app.api.views import evaluation
 from app.datasets import Dataset
 from app.engine import DivergenceError, Network
+from app.engine.document import network_to_document
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -378,7 +379,10 @@ class TrainingRunner:
                 if current is None or current.status != job_store.RUNNING:
                     return
                 network_store.save_document(
-                    conn, job.network_id, network.to_document(), time.time()
+                    conn,
+                    job.network_id,
+                    network_to_document(network, arrays=True),
+                    time.time(),
                 )
         except sqlite3.OperationalError as exc:
             logger.warning("job %s: saving a checkpoint failed: %s", job.id, exc)

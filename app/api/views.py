@@ -157,7 +157,10 @@ def backward_view(
 
 
 def step_view(
-    result: EngineStepResult, network: Network, history_id: int | None
+    result: EngineStepResult,
+    network: Network,
+    history_id: int | None,
+    include_before: bool,
 ) -> dict[str, Any]:
     """Return the JSON body of a step; history_id is None for a preview."""
     indices = None if result.indices is None else result.indices.astype(np.int64)
@@ -166,8 +169,8 @@ def step_view(
         "learning_rate": result.eta,
         "grad_w": result.grad_w,
         "grad_b": result.grad_b,
-        "weights_before": result.weights_before,
-        "biases_before": result.biases_before,
+        "weights_before": result.weights_before if include_before else None,
+        "biases_before": result.biases_before if include_before else None,
         "weights": result.weights_after,
         "biases": result.biases_after,
         "cost_before": result.cost_before,

@@ -1,6 +1,7 @@
 """HTTP behaviour shared by all routes: page, static files, errors, JSON, limits."""
 
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,19 @@ def test_non_finite_numbers_are_strings() -> None:
         "list": ["NaN", 1],
         "ints": [0, 1, 2],
     }
+
+
+def test_overflowing_sum_stays_numbers() -> None:
+    big = np.array([1.7e308, 1.7e308, -0.0])
+    opposite = np.array([[np.inf, -np.inf]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        body = orjson.loads(dumps({"big": big, "opposite": opposite}))
+    assert body == {
+        "big": [1.7e308, 1.7e308, -0.0],
+        "opposite": [["Infinity", "-Infinity"]],
+    }
+    assert math.copysign(1.0, body["big"][2]) == -1.0
 
 
 def test_large_state_serialises_exactly() -> None:

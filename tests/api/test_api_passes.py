@@ -118,10 +118,16 @@ def test_cross_entropy_target_range_is_checked(client: TestClient) -> None:
 def test_steps_equal_engine_replay(client: TestClient) -> None:
     network_id = post_network(client, seed=1, batch_size=7)["id"]
     engine = engine_network(seed=1, batch_size=7)
-    for _ in range(30):
-        response = client.post(f"/api/networks/{network_id}/step", json={})
+    for i in range(30):
+        # The last step asks for the parameters before it too.
+        body = {"include_before": True} if i == 29 else {}
+        response = client.post(f"/api/networks/{network_id}/step", json=body)
         assert response.status_code == 200, response.text
         expected = engine.step_next_batch(XOR.x_train, XOR.y_train)
+        if i == 0:
+            first = response.json()
+            assert first["weights_before"] is None
+            assert first["biases_before"] is None
     result = response.json()
     assert result["batch"]["indices"] == expected.indices.tolist()
     assert result["batch"]["m"] == expected.m
@@ -131,6 +137,7 @@ def test_steps_equal_engine_replay(client: TestClient) -> None:
         assert result["grad_w"][l] == expected.grad_w[l].tolist()
         assert result["grad_b"][l] == expected.grad_b[l].tolist()
         assert result["weights_before"][l] == expected.weights_before[l].tolist()
+        assert result["biases_before"][l] == expected.biases_before[l].tolist()
         assert result["weights"][l] == engine.weights[l].tolist()
         assert result["biases"][l] == engine.biases[l].tolist()
     assert result["steps"] == engine.steps == 30

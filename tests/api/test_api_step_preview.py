@@ -58,7 +58,10 @@ def test_given_examples_decay_with_training_size(client: TestClient) -> None:
     # also when the examples are given in the request.
     network_id = post_network(client, seed=2, l2=1.0, learning_rate=0.5)["id"]
     x, y = XOR.x_train[0], XOR.y_train[0]
-    body = {"examples": [{"input": x.tolist(), "target": y.tolist()}]}
+    body = {
+        "examples": [{"input": x.tolist(), "target": y.tolist()}],
+        "include_before": True,
+    }
 
     result = client.post(f"/api/networks/{network_id}/step", json=body).json()
 

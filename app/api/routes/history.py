@@ -4,8 +4,9 @@ Every change (step, edit, settings, reset, training job) adds an entry with a
 snapshot of the whole state after it, so rewinding restores the exact
 float64 parameters. Undo returns to the state before the newest entry and
 deletes that entry. Rewind returns to the state right after an entry and
-deletes the entries after it. The oldest entries beyond max_history (or
-max_history_bytes of snapshots) are dropped.
+deletes the entries after it. When a change goes past max_history
+entries, the oldest tenth of them is dropped. Past max_history_bytes of
+snapshots, the oldest entries beyond it are dropped.
 """
 
 import csv

@@ -5,7 +5,8 @@ from typing import Annotated, Any
 import numpy as np
 from fastapi import APIRouter, Query
 
-from app.api.deps import NetworkId, ServicesDep
+from app.api.deps import NetworkId, Services, ServicesDep
+from app.api.dispatch import run_sized
 from app.api.errors import ApiError, engine_error, limit_exceeded
 from app.api.limits import check_counter_room
 from app.api.networks import Loaded
@@ -35,13 +36,20 @@ router = APIRouter(prefix="/api/networks", tags=["backpropagation"])
     response_model=ForwardResult,
     responses=error_responses(404, 409),
 )
-def forward(
+async def forward(
     network_id: NetworkId, body: ExampleSelection, services: ServicesDep
 ) -> ApiJSONResponse:
     """Run the forward pass: z^l and a^l for l = 1..L, the output and the cost.
 
     The cost is null when the example has no target.
     """
+    work = services.networks.work(network_id, 1)
+    return await run_sized(work, _forward, network_id, body, services)
+
+
+def _forward(
+    network_id: str, body: ExampleSelection, services: Services
+) -> ApiJSONResponse:
     loaded = services.networks.load(network_id)
     x, y, example = select_example(body, loaded.network, loaded.dataset)
     try:
@@ -57,7 +65,7 @@ def forward(
     response_model=BackwardResult,
     responses=error_responses(404, 409),
 )
-def backward(
+async def backward(
     network_id: NetworkId, body: ExampleSelection, services: ServicesDep
 ) -> ApiJSONResponse:
     """Run forward and backward passes for one example with a target.
@@ -65,6 +73,13 @@ def backward(
     Each layer gets delta^l (BP1 at the output, BP2 below), dC/db^l (BP3)
     and dC/dw^l (BP4), with rows j and columns k.
     """
+    work = services.networks.work(network_id, 1)
+    return await run_sized(work, _backward, network_id, body, services)
+
+
+def _backward(
+    network_id: str, body: ExampleSelection, services: Services
+) -> ApiJSONResponse:
     loaded = services.networks.load(network_id)
     x, y, example = select_example(body, loaded.network, loaded.dataset)
     if y is None:
@@ -161,7 +176,7 @@ def _step_for_body(
     response_model=StepResult,
     responses=error_responses(404, 409),
 )
-def step(
+async def step(
     network_id: NetworkId, services: ServicesDep, body: StepRequest | None = None
 ) -> ApiJSONResponse:
     """Take one SGD step and return its mini-batch, gradients and parameters.
@@ -170,22 +185,33 @@ def step(
     {"indices": [...]} takes those training examples; {"examples": [...]}
     takes the given ones. A step that makes any value NaN or infinite is
     rejected with 422 and changes nothing. With "preview": true the step is
-    computed on a copy and returned, and the network is left as it was.
+    computed on a copy and returned, and the network is left as it was. With
+    "include_before": true the response also has the parameters before the
+    step.
     """
     body = body or StepRequest()
+    requested = body.indices if body.indices is not None else body.examples
+    m = None if requested is None else len(requested)
+    work = services.networks.work(network_id, m)
+    return await run_sized(work, _step, network_id, body, services)
+
+
+def _step(network_id: str, body: StepRequest, services: Services) -> ApiJSONResponse:
     networks = services.networks
     if body.preview:
         loaded = networks.load(network_id)
         loaded.network = loaded.network.copy()
         result, _ = _take_step(loaded, body, services.settings.limits)
-        return ApiJSONResponse(step_view(result, loaded.network, None))
+        return ApiJSONResponse(
+            step_view(result, loaded.network, None, body.include_before)
+        )
     # The view shares arrays with the cached network. That is safe because
     # Network.step puts new arrays in place of the old ones and never writes
     # into them.
     with networks.change(network_id, cache=True) as loaded:
         result, summary = _take_step(loaded, body, services.settings.limits)
         history_id = networks.record(loaded, "step", summary)
-        view = step_view(result, loaded.network, history_id)
+        view = step_view(result, loaded.network, history_id, body.include_before)
     return ApiJSONResponse(view)
 
 

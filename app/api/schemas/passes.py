@@ -176,12 +176,20 @@ class StepRequest(RequestModel):
             "network, e.g. for a test example that must not be trained on"
         ),
     )
+    include_before: bool = Field(
+        default=False,
+        description=(
+            "also return weights_before and biases_before, the parameters the "
+            "step started from; otherwise they are null, which keeps the "
+            "response a third smaller"
+        ),
+    )
 
     model_config = request_config(
         {
             "examples": [
                 {},
-                {"indices": [0, 1, 2]},
+                {"indices": [0, 1, 2], "include_before": True},
                 {"examples": [{"input": [0, 1], "target": [0, 1]}]},
                 {"examples": [{"input": [0, 1], "target": [0, 1]}], "preview": True},
             ]
@@ -199,8 +207,10 @@ class StepResult(ResponseModel):
     learning_rate: float
     grad_w: list[Matrix] = Field(description="(1/m) sum_x dC_x/dw^l per layer")
     grad_b: list[Vector]
-    weights_before: list[Matrix]
-    biases_before: list[Vector]
+    weights_before: list[Matrix] | None = Field(
+        description="w^l before the step; null unless include_before was true"
+    )
+    biases_before: list[Vector] | None
     weights: list[Matrix]
     biases: list[Vector]
     cost_before: Number

@@ -5,6 +5,12 @@ IMMEDIATE transaction. It takes SQLite's write lock before its first read,
 so two read-modify-write requests on one network run one after the other,
 also when they come from different worker processes on the same file.
 WAL mode lets reads go on while a write holds the lock.
+
+Checkpoints, which copy the write-ahead log back into the database file,
+run in a background thread (``start_checkpoints``) instead of inside the
+commit that happens to fill the log. Small requests run their commits on
+the event loop (app.api.dispatch), and a checkpoint there stalled every
+client for several milliseconds about every 30 steps.
 """
 
 import logging
@@ -12,6 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -19,6 +26,11 @@ logger = logging.getLogger(__name__)
 # Milliseconds a connection waits for another one's write lock before it
 # raises "database is locked".
 BUSY_TIMEOUT_MS = 30_000
+# Seconds between background checkpoints.
+CHECKPOINT_INTERVAL_S = 0.25
+# Log pages at which a commit checkpoints by itself: a fallback for when the
+# background thread is not running or falls behind. SQLite's default is 1000.
+AUTOCHECKPOINT_PAGES = 10_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS networks (
@@ -99,6 +111,28 @@ def _add_missing_columns(conn: sqlite3.Connection) -> None:
             logger.info("added column %s.%s to the database", table, column)
 
 
+class WriteBusyError(Exception):
+    """The write lock is taken, and this caller must not wait for it."""
+
+
+# Set while a request runs on the event loop (app.api.dispatch). Waiting for
+# the write lock there would stall every other client of the process, for up
+# to 100 ms per try in SQLite's busy handler when another process has it.
+must_not_wait: ContextVar[bool] = ContextVar("must_not_wait", default=False)
+
+
+def _begin_without_waiting(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA busy_timeout=0")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
+            raise WriteBusyError("another process is writing") from None
+        raise
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
 class Database:
     """One SQLite file, with one connection per thread that uses it."""
 
@@ -114,6 +148,8 @@ class Database:
         # longer than the transactions take. Other processes still meet
         # SQLite's lock, which alone keeps writes correct.
         self._write_lock = threading.Lock()
+        self._stop_checkpoints = threading.Event()
+        self._checkpointer: threading.Thread | None = None
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
         conn = self.connection()
@@ -139,6 +175,11 @@ class Database:
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+            # Some builds (Debian's among them) zero every freed page, which
+            # wrote each dropped history snapshot once more. FAST zeroes only
+            # within pages that are written anyway.
+            conn.execute("PRAGMA secure_delete=FAST")
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
@@ -146,13 +187,24 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """Run the block in a BEGIN IMMEDIATE transaction; roll back on error."""
+        """Run the block in a BEGIN IMMEDIATE transaction; roll back on error.
+
+        While must_not_wait is set, a write lock that is taken raises
+        WriteBusyError at once, before the block runs.
+        """
         conn = self.connection()
-        if not self._write_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
-            # What SQLite itself raises after busy_timeout.
-            raise sqlite3.OperationalError("database is locked")
+        wait = not must_not_wait.get()
+        if wait:
+            if not self._write_lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+                # What SQLite itself raises after busy_timeout.
+                raise sqlite3.OperationalError("database is locked")
+        elif not self._write_lock.acquire(blocking=False):
+            raise WriteBusyError("another thread of this process is writing")
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            if wait:
+                conn.execute("BEGIN IMMEDIATE")
+            else:
+                _begin_without_waiting(conn)
             try:
                 yield conn
             except BaseException:
@@ -172,8 +224,40 @@ class Database:
         conn.close()
         self._local.conn = None
 
+    def start_checkpoints(self) -> None:
+        """Start the background thread that checkpoints the log. close() stops it."""
+        if self._checkpointer is not None or str(self.path) == ":memory:":
+            return
+        self._stop_checkpoints.clear()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, name="sqlite-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
+        logger.info("checkpoint thread started for %s", self.path)
+
+    def _checkpoint_loop(self) -> None:
+        try:
+            while not self._stop_checkpoints.wait(CHECKPOINT_INTERVAL_S):
+                try:
+                    # PASSIVE copies what it can without waiting for readers
+                    # or writers, so it never holds up a request.
+                    self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:
+                    logger.exception("checkpoint of %s failed", self.path)
+        finally:
+            self.close_thread_connection()
+
+    def stop_checkpoints(self) -> None:
+        thread, self._checkpointer = self._checkpointer, None
+        if thread is None:
+            return
+        self._stop_checkpoints.set()
+        thread.join()
+        logger.info("checkpoint thread stopped for %s", self.path)
+
     def close(self) -> None:
-        """Close every connection that this object opened."""
+        """Stop the checkpoint thread and close every connection of this object."""
+        self.stop_checkpoints()
         with self._lock:
             connections, self._connections = self._connections, []
         for conn in connections:

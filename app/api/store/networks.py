@@ -1,10 +1,17 @@
 """Network rows and their history of parameter snapshots.
 
-A network row stores the engine document of the current state. Each history
-entry stores the complete document right after one change (a step, an edit,
-a training job ...), so that rewinding to it restores the exact float64
-parameters, velocities and counters. The row's ``base`` is the state before
-the oldest entry kept, which undo returns to when one entry is left.
+Each history entry stores the complete engine document right after one
+change (a step, an edit, a training job ...), so that rewinding to it
+restores the exact float64 parameters, velocities and counters. The row's
+``base`` is the state before the oldest entry kept, which undo returns to
+when one entry is left.
+
+A network row's ``document`` is the current state. After a change that added
+a history entry it is the empty blob instead, which means "the newest
+entry's snapshot". So a step writes its snapshot once, not twice: SQLite's
+write-ahead log costs time per byte, and the commit was most of a step.
+Every change that removes the newest entry (undo, rewind) or saves a state
+without an entry (a training checkpoint) stores the document in the row.
 
 The ``initial`` part of a document (explicit initial parameters, or null for
 seeded ones) never changes during a network's life, so it is stored once in
@@ -22,10 +29,21 @@ import orjson
 
 from app.api.store.codec import pack_document, unpack_document
 
+# Past max_history, the oldest 1/PRUNE_FRACTION of the entries is dropped.
+PRUNE_FRACTION = 10
+
+# The stored document of a network whose current state is its newest
+# history entry's snapshot.
+IN_HISTORY = b""
+
 
 @dataclass(frozen=True)
 class NetworkRow:
-    """A network row; ``body`` and ``initial`` are the stored bytes."""
+    """A network row; ``body`` and ``initial`` are the stored bytes.
+
+    ``body`` is the current state, read from the newest history entry when
+    ``in_history`` is set (the row stores IN_HISTORY).
+    """
 
     id: str
     body: bytes
@@ -35,7 +53,7 @@ class NetworkRow:
     training_job: str | None
     created_at: float
     last_used: float
-    history_length: int
+    in_history: bool
 
     @cached_property
     def document(self) -> dict[str, Any]:
@@ -104,9 +122,11 @@ def insert_network(
 
 def get_network(conn: sqlite3.Connection, network_id: str) -> NetworkRow | None:
     row = conn.execute(
-        "SELECT id, document, initial, dataset, dataset_options, training_job, "
-        "created_at, last_used, "
-        "(SELECT COUNT(*) FROM history WHERE network_id = networks.id) AS length "
+        "SELECT id, CASE WHEN length(document) > 0 THEN document ELSE ("
+        "  SELECT h.document FROM history AS h WHERE h.network_id = networks.id"
+        "  ORDER BY h.id DESC LIMIT 1"
+        ") END AS document, length(document) = 0 AS in_history, initial, "
+        "dataset, dataset_options, training_job, created_at, last_used "
         "FROM networks WHERE id = ?",
         (network_id,),
     ).fetchone()
@@ -121,7 +141,7 @@ def get_network(conn: sqlite3.Connection, network_id: str) -> NetworkRow | None:
         training_job=row["training_job"],
         created_at=row["created_at"],
         last_used=row["last_used"],
-        history_length=row["length"],
+        in_history=bool(row["in_history"]),
     )
 
 
@@ -187,12 +207,13 @@ def datasets_in_use(conn: sqlite3.Connection) -> set[str]:
 
 def save_change(
     conn: sqlite3.Connection,
-    network_id: str,
+    row: NetworkRow,
     entry: dict[str, Any],
     body: bytes,
     *,
     max_entries: int,
     max_bytes: int,
+    touch_interval: float,
 ) -> int:
     """Save body as the current state, append it to the history; return the id.
 
@@ -202,9 +223,12 @@ def save_change(
     read. The oldest entries beyond the limits are dropped; the newest entry
     is always kept, even when it alone is larger than max_bytes.
 
-    The network row gets its new document and, when entries are dropped,
-    its new base in one UPDATE.
+    The network row's document becomes IN_HISTORY, and when entries are
+    dropped, the row gets its new base in the same UPDATE. A row that already
+    stores IN_HISTORY and was used less than touch_interval seconds ago is
+    not written at all: each write of last_used also moves its index entry.
     """
+    network_id = row.id
     now = entry["created_at"]
     cursor = conn.execute(
         "INSERT INTO history (network_id, kind, summary, steps, epochs, "
@@ -226,13 +250,14 @@ def save_change(
     assert history_id is not None
     dropped = _newest_dropped(conn, network_id, max_entries, max_bytes)
     if dropped is None:
-        save_body(conn, network_id, body, now)
+        if not row.in_history or now - row.last_used > touch_interval:
+            save_body(conn, network_id, IN_HISTORY, now)
         return history_id
     # The newest dropped snapshot is the state before the oldest kept entry.
     conn.execute(
         "UPDATE networks SET document = ?, updated_at = ?, last_used = ?, "
         "base = (SELECT document FROM history WHERE id = ?) WHERE id = ?",
-        (body, now, now, dropped, network_id),
+        (IN_HISTORY, now, now, dropped, network_id),
     )
     conn.execute(
         "DELETE FROM history WHERE network_id = ? AND id <= ?",
@@ -244,7 +269,12 @@ def save_change(
 def _newest_dropped(
     conn: sqlite3.Connection, network_id: str, max_entries: int, max_bytes: int
 ) -> int | None:
-    """Return the id of the newest entry beyond the limits, or None."""
+    """Return the id of the newest entry to drop, or None.
+
+    Past max_entries, the oldest tenth of the entries goes at once, not one
+    entry per change. Each drop rewrites the row's base snapshot, and at one
+    per step that was a quarter of the bytes a step writes.
+    """
     # Running count and size from the newest entry back; the newest entry
     # (n = 1) is always kept. The first entry past a limit and all older
     # ones are dropped, so only the newest dropped id is needed.
@@ -253,12 +283,13 @@ def _newest_dropped(
         (network_id,),
     ).fetchone()
     if total <= max_bytes:
-        # Only the count limit can apply, and the window query below would
-        # pick the entry at position max(max_entries, 1) + 1 from the newest.
-        # Reading that one entry through the index is much cheaper.
-        keep = max(max_entries, 1)
-        if count <= keep:
+        # Only the count limit can apply, so the newest dropped entry is the
+        # one at position keep + 1 from the newest. Reading that one entry
+        # through the index is much cheaper than the window query below.
+        limit = max(max_entries, 1)
+        if count <= limit:
             return None
+        keep = limit - max(limit // PRUNE_FRACTION, 1) + 1
         row = conn.execute(
             "SELECT id FROM history WHERE network_id = ? "
             "ORDER BY id DESC LIMIT 1 OFFSET ?",
