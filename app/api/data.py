@@ -19,7 +19,8 @@ from collections import OrderedDict
 from typing import Any
 
 from app.api.errors import ApiError, quote
-from app.api.store.db import Database, must_not_wait
+from app.api.loop_guard import WouldBlockError, must_not_wait
+from app.api.store.db import Database
 from app.api.store.uploads import get_upload, touch_upload, upload_exists
 from app.datasets import BUILTIN_NAMES, CsvError, Dataset, load_builtin, parse_csv
 from app.settings import Settings
@@ -103,6 +104,9 @@ class DatasetResolver:
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
+        if must_not_wait.get():
+            # Parsing an uploaded data set took 0.3 s for 4 MB of CSV.
+            raise WouldBlockError(f"data set {name} is not in the cache")
         dataset = self._load(name, options, field, options_field, missing_status)
         with self._lock:
             self._cache[key] = dataset
@@ -144,10 +148,12 @@ class DatasetResolver:
         upload = get_upload(conn, name)
         if upload is None:
             raise self._missing(name, field, missing_status)
-        # On the event loop outside a transaction, this UPDATE could wait for
-        # another writer and stall every client, so a later read sets it.
-        if conn.in_transaction or not must_not_wait.get():
-            touch_upload(conn, name, time.time())
+        now = time.time()
+        if conn.in_transaction:
+            touch_upload(conn, name, now)
+        else:
+            # A read must not wait for another writer only to set last_used.
+            self.db.try_write(lambda write_conn: touch_upload(write_conn, name, now))
         try:
             return parse_csv(
                 upload.data,

@@ -26,7 +26,7 @@ from app.api.limits import check_batch_size, check_sizes
 from app.api.schemas.networks import NetworkCreate, NetworkDocument
 from app.api.store import jobs as job_store
 from app.api.store import networks as store
-from app.api.store.db import Database, WriteBusyError
+from app.api.store.db import Database
 from app.api.store.uploads import upload_exists
 from app.api.views import network_state, training_cost
 from app.datasets import Dataset
@@ -308,11 +308,9 @@ class NetworkService:
         return self._loaded(conn, row)
 
     def _touch(self, network_id: str) -> None:
-        """Mark the network used now, unless a read on the loop would wait."""
-        try:
-            with self.db.write() as conn:
-                store.touch(conn, network_id, time.time())
-        except WriteBusyError:
+        """Mark the network used now, unless that would wait for another writer."""
+        now = time.time()
+        if not self.db.try_write(lambda conn: store.touch(conn, network_id, now)):
             logger.debug("network %s: last_used not updated, writer busy", network_id)
 
     def _row(self, conn: sqlite3.Connection, network_id: str) -> store.NetworkRow:

@@ -2,12 +2,15 @@
 and a request on the loop that would wait for the write lock moves to a thread."""
 
 import asyncio
+import functools
 import sqlite3
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
+import httpx
 import pytest
 from api_helpers import post_network
 from fastapi.testclient import TestClient
@@ -44,14 +47,22 @@ def test_work_estimate() -> None:
 
 
 def count_thread_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record each handler that runs in a thread, with "retry" before a retry."""
     calls: list[str] = []
-    original = dispatch.run_in_threadpool
+    original_pool = dispatch.run_in_threadpool
+    original_run_sync = anyio.to_thread.run_sync
 
-    async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    async def in_pool(fn: Any, *args: Any, **kwargs: Any) -> Any:
         calls.append(fn.__name__)
-        return await original(fn, *args, **kwargs)
+        return await original_pool(fn, *args, **kwargs)
 
-    monkeypatch.setattr(dispatch, "run_in_threadpool", counted)
+    async def run_sync(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("limiter") is not None and isinstance(fn, functools.partial):
+            calls.append(f"retry {fn.func.__name__}")
+        return await original_run_sync(fn, *args, **kwargs)
+
+    monkeypatch.setattr(dispatch, "run_in_threadpool", in_pool)
+    monkeypatch.setattr(anyio.to_thread, "run_sync", run_sync)
     return calls
 
 
@@ -172,8 +183,76 @@ def test_step_on_busy_lock_uses_thread(
     holder.join()
     assert response.status_code == 200, response.text
     assert response.json()["steps"] == 1
-    assert calls == ["_step"]
+    assert calls == ["retry _step"]
     assert time.monotonic() - start >= 0.1
     # With the lock free again, the next step runs on the loop.
     assert client.post(f"{path}/step", json={}).json()["steps"] == 2
-    assert calls == ["_step"]
+    assert calls == ["retry _step"]
+
+
+def test_uncached_upload_is_parsed_in_a_thread(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = "\n".join(f"{i / 10},{(i * 7 % 10) / 10},{i % 2}" for i in range(40))
+    data = f"x1,x2,label\n{rows}\n".encode()
+    upload = client.post(
+        "/api/datasets",
+        files={"file": ("points.csv", data, "text/csv")},
+        data={"target": "label"},
+    )
+    assert upload.status_code == 201, upload.text
+    network_id = post_network(client, dataset=upload.json()["id"])["id"]
+    services: Any = client.app.state.services  # type: ignore[attr-defined]
+    path = f"/api/networks/{network_id}/forward"
+    example = {"split": "train", "index": 0}
+    expected = client.post(path, json=example).json()
+    # As if other data sets had pushed this one out of the cache.
+    services.datasets._cache.clear()
+    calls = count_thread_calls(monkeypatch)
+    assert client.post(path, json=example).json() == expected
+    assert calls == ["retry _forward"]
+    assert client.post(path, json=example).json() == expected
+    assert calls == ["retry _forward"]
+
+
+def test_retries_leave_threads_for_others(app: Any, db_path: Path) -> None:
+    with TestClient(app) as client:
+        network_id = post_network(client, dataset="xor", sizes=[2, 3, 2])["id"]
+
+    async def main() -> tuple[list[int], float]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as ac:
+            holder = hold_write_lock(db_path, 1.0)
+            steps = [
+                asyncio.create_task(ac.post(f"/api/networks/{network_id}/step"))
+                for _ in range(60)
+            ]
+            await asyncio.sleep(0.2)
+            # /healthz runs in the default pool, which the 60 waiting steps
+            # must not have filled.
+            start = time.monotonic()
+            health = await ac.get("/healthz")
+            waited = time.monotonic() - start
+            assert health.status_code == 200
+            responses = await asyncio.gather(*steps)
+            holder.join()
+        return [response.status_code for response in responses], waited
+
+    statuses, waited = asyncio.run(main())
+    assert statuses == [200] * 60
+    assert waited < 0.5
+
+
+def test_read_does_not_wait_to_mark_use(client: TestClient, db_path: Path) -> None:
+    network_id = post_network(client, dataset="xor", sizes=[2, 3, 2])["id"]
+    conn = sqlite3.connect(db_path)
+    conn.execute("UPDATE networks SET last_used = 0 WHERE id = ?", (network_id,))
+    conn.commit()
+    conn.close()
+    holder = hold_write_lock(db_path, 2.0)
+    start = time.monotonic()
+    response = client.get(f"/api/networks/{network_id}")
+    elapsed = time.monotonic() - start
+    holder.join()
+    assert response.status_code == 200
+    assert elapsed < 1.0

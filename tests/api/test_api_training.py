@@ -221,3 +221,46 @@ def test_diverging_job_fails_and_keeps_last_finite_state(client: TestClient) -> 
     assert state["training_job"] is None
     for matrix in state["weights"]:
         assert all(isinstance(value, float) for row in matrix for value in row)
+
+
+def test_stale_job_checkpoint_becomes_history(db_path: Path) -> None:
+    """Undo after a lost job returns to its last checkpoint, not before the job."""
+    settings = make_settings(db_path)
+    with TestClient(create_app(settings)) as client:
+        network_id = post_network(client, dataset="xor", sizes=[2, 3, 2])["id"]
+        assert client.post(f"/api/networks/{network_id}/step").status_code == 200
+        document = client.get(f"/api/networks/{network_id}/export").json()
+    del document["dataset"], document["dataset_options"]
+    checkpoint = Network.from_document(document)
+    data = load_builtin("xor")
+    checkpoint.train_steps(data.x_train, data.y_train, 7)
+    # What a job's checkpoint leaves behind when its process dies.
+    from app.api.store import networks as network_store
+    from app.api.store.db import Database
+
+    db = Database(db_path)
+    with db.write() as conn:
+        network_store.save_document(conn, network_id, checkpoint.to_document(), 1.0)
+        conn.execute(
+            "INSERT INTO jobs (id, network_id, status, steps_done, steps_total, "
+            "epochs_done, per_epoch, host, pid, owner, heartbeat, created_at) "
+            "VALUES ('dead', ?, 'running', 7, 100, 0, '[]', 'elsewhere', 1, 'x', 0, 0)",
+            (network_id,),
+        )
+        conn.execute(
+            "UPDATE networks SET training_job = 'dead' WHERE id = ?", (network_id,)
+        )
+    db.close()
+    with TestClient(create_app(settings)) as client:
+        path = f"/api/networks/{network_id}"
+        entries = client.get(f"{path}/history").json()["entries"]
+        assert [entry["kind"] for entry in entries] == ["step", "train"]
+        assert entries[-1]["steps"] == 8
+        assert client.post(f"{path}/step").status_code == 200
+        undone = client.post(f"{path}/undo").json()
+        assert undone["steps"] == 8
+        assert undone["weights"] == [w.tolist() for w in checkpoint.weights]
+        # A second restart adds no second entry for the same checkpoint.
+    with TestClient(create_app(settings)) as client:
+        entries = client.get(f"{path}/history").json()["entries"]
+        assert [entry["kind"] for entry in entries] == ["step", "train"]

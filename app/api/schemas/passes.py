@@ -210,7 +210,9 @@ class StepResult(ResponseModel):
     weights_before: list[Matrix] | None = Field(
         description="w^l before the step; null unless include_before was true"
     )
-    biases_before: list[Vector] | None
+    biases_before: list[Vector] | None = Field(
+        description="b^l before the step; null unless include_before was true"
+    )
     weights: list[Matrix]
     biases: list[Vector]
     cost_before: Number

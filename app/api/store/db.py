@@ -16,10 +16,11 @@ client for several milliseconds about every 30 steps.
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
+
+from app.api.loop_guard import WouldBlockError, must_not_wait
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ CHECKPOINT_INTERVAL_S = 0.25
 # Log pages at which a commit checkpoints by itself: a fallback for when the
 # background thread is not running or falls behind. SQLite's default is 1000.
 AUTOCHECKPOINT_PAGES = 10_000
+# Bytes that the write-ahead log is cut back to after a checkpoint.
+JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS networks (
@@ -111,14 +114,13 @@ def _add_missing_columns(conn: sqlite3.Connection) -> None:
             logger.info("added column %s.%s to the database", table, column)
 
 
-class WriteBusyError(Exception):
-    """The write lock is taken, and this caller must not wait for it."""
+class WriteBusyError(WouldBlockError):
+    """The write lock is taken, and this caller must not wait for it.
 
-
-# Set while a request runs on the event loop (app.api.dispatch). Waiting for
-# the write lock there would stall every other client of the process, for up
-# to 100 ms per try in SQLite's busy handler when another process has it.
-must_not_wait: ContextVar[bool] = ContextVar("must_not_wait", default=False)
+    On the event loop, waiting would stall every other client of the
+    process, for up to 100 ms per try in SQLite's busy handler when another
+    process has the lock.
+    """
 
 
 def _begin_without_waiting(conn: sqlite3.Connection) -> None:
@@ -176,6 +178,9 @@ class Database:
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+            # A log that grew while checkpoints could not keep up (another
+            # process holding a lock, say) shrinks back to this size.
+            conn.execute(f"PRAGMA journal_size_limit={JOURNAL_SIZE_LIMIT}")
             # Some builds (Debian's among them) zero every freed page, which
             # wrote each dropped history snapshot once more. FAST zeroes only
             # within pages that are written anyway.
@@ -213,6 +218,23 @@ class Database:
             conn.execute("COMMIT")
         finally:
             self._write_lock.release()
+
+    def try_write(self, change: Callable[[sqlite3.Connection], None]) -> bool:
+        """Run change in a write transaction if the lock is free right now.
+
+        Returns False, having changed nothing, when another writer has the
+        lock. For bookkeeping that may be skipped, such as last_used.
+        """
+        token = must_not_wait.set(True)
+        try:
+            with self.write() as conn:
+                change(conn)
+        except WriteBusyError as exc:
+            logger.debug("skipped a write to %s: %s", self.path, exc)
+            return False
+        finally:
+            must_not_wait.reset(token)
+        return True
 
     def close_thread_connection(self) -> None:
         """Close this thread's connection; a thread that ends calls this."""

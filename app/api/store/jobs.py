@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from app.api.store import networks as network_store
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -245,10 +246,25 @@ def release_stale(conn: sqlite3.Connection, job_id: str, network_id: str) -> Non
         "and the steps after it were lost",
         time.time(),
     )
-    conn.execute(
+    released = conn.execute(
         "UPDATE networks SET training_job = NULL WHERE id = ? AND training_job = ?",
         (network_id, job_id),
-    )
+    ).rowcount
     logger.warning(
         "job %s of network %s was stale and is marked failed", job_id, network_id
     )
+    if released:
+        history_id = network_store.record_saved_state(
+            conn,
+            network_id,
+            "train",
+            f"last checkpoint of training job {job_id}, whose server process stopped",
+            time.time(),
+        )
+        if history_id is not None:
+            logger.info(
+                "network %s: checkpoint of job %s recorded as history entry %d",
+                network_id,
+                job_id,
+                history_id,
+            )

@@ -205,6 +205,64 @@ def datasets_in_use(conn: sqlite3.Connection) -> set[str]:
 # History
 
 
+def _insert_entry(
+    conn: sqlite3.Connection, network_id: str, entry: dict[str, Any], body: bytes
+) -> int:
+    cursor = conn.execute(
+        "INSERT INTO history (network_id, kind, summary, steps, epochs, "
+        "examples_seen, cost, cost_pending, created_at, document, size) "
+        "VALUES (?, ?, ?, ?, ?, ?, NULL, 1, ?, ?, ?)",
+        (
+            network_id,
+            entry["kind"],
+            entry["summary"],
+            entry["steps"],
+            entry["epochs"],
+            entry["examples_seen"],
+            entry["created_at"],
+            body,
+            len(body),
+        ),
+    )
+    history_id = cursor.lastrowid
+    assert history_id is not None
+    return history_id
+
+
+def record_saved_state(
+    conn: sqlite3.Connection, network_id: str, kind: str, summary: str, now: float
+) -> int | None:
+    """Add a history entry for a state that was saved without one; return its id.
+
+    A training checkpoint saves the network without a history entry. When its
+    job can no longer add one, because its process stopped, this does, so
+    that undo returns to the checkpoint and not to the state before the job.
+    Returns None when the newest entry, or the base, is that state already.
+    """
+    row = conn.execute(
+        "SELECT document, base FROM networks WHERE id = ?", (network_id,)
+    ).fetchone()
+    if row is None or row["document"] == IN_HISTORY:
+        return None
+    body = row["document"]
+    newest = conn.execute(
+        "SELECT document FROM history WHERE network_id = ? ORDER BY id DESC LIMIT 1",
+        (network_id,),
+    ).fetchone()
+    if body == (row["base"] if newest is None else newest["document"]):
+        return None
+    counters = unpack_document(body)["counters"]
+    entry = {
+        "kind": kind,
+        "summary": summary,
+        "steps": counters["steps"],
+        "epochs": counters["epochs"],
+        "examples_seen": counters["examples_seen"],
+        "created_at": now,
+    }
+    return _insert_entry(conn, network_id, entry, body)
+
+
 def save_change(
     conn: sqlite3.Connection,
     row: NetworkRow,
@@ -230,24 +288,7 @@ def save_change(
     """
     network_id = row.id
     now = entry["created_at"]
-    cursor = conn.execute(
-        "INSERT INTO history (network_id, kind, summary, steps, epochs, "
-        "examples_seen, cost, cost_pending, created_at, document, size) "
-        "VALUES (?, ?, ?, ?, ?, ?, NULL, 1, ?, ?, ?)",
-        (
-            network_id,
-            entry["kind"],
-            entry["summary"],
-            entry["steps"],
-            entry["epochs"],
-            entry["examples_seen"],
-            now,
-            body,
-            len(body),
-        ),
-    )
-    history_id = cursor.lastrowid
-    assert history_id is not None
+    history_id = _insert_entry(conn, network_id, entry, body)
     dropped = _newest_dropped(conn, network_id, max_entries, max_bytes)
     if dropped is None:
         if not row.in_history or now - row.last_used > touch_interval:
