@@ -27,6 +27,7 @@ from app.api.schemas.networks import NetworkCreate, NetworkDocument
 from app.api.store import jobs as job_store
 from app.api.store import networks as store
 from app.api.store.db import Database
+from app.api.store.tallies import HistoryTallies
 from app.api.store.uploads import upload_exists
 from app.api.views import network_state, training_cost
 from app.datasets import Dataset
@@ -124,6 +125,7 @@ class NetworkService:
         # last, for `work`. A stale entry only sends a request to the other
         # place of dispatch.run_sized. It never changes a result.
         self._shapes: OrderedDict[str, tuple[int, int]] = OrderedDict()
+        self._tallies = HistoryTallies()
 
     # Creation
 
@@ -472,6 +474,7 @@ class NetworkService:
             max_entries=limits.max_history,
             max_bytes=limits.max_history_bytes,
             touch_interval=TOUCH_INTERVAL_SECONDS,
+            tallies=self._tallies,
         )
 
     def history(self, network_id: str) -> list[store.HistoryEntry]:

@@ -28,6 +28,7 @@ from typing import Any
 import orjson
 
 from app.api.store.codec import pack_document, unpack_document
+from app.api.store.tallies import HistoryTallies
 
 # Past max_history, the oldest 1/PRUNE_FRACTION of the entries is dropped.
 PRUNE_FRACTION = 10
@@ -272,6 +273,7 @@ def save_change(
     max_entries: int,
     max_bytes: int,
     touch_interval: float,
+    tallies: HistoryTallies,
 ) -> int:
     """Save body as the current state, append it to the history; return the id.
 
@@ -289,7 +291,8 @@ def save_change(
     network_id = row.id
     now = entry["created_at"]
     history_id = _insert_entry(conn, network_id, entry, body)
-    dropped = _newest_dropped(conn, network_id, max_entries, max_bytes)
+    count, total = tallies.after_insert(conn, network_id, history_id, len(body))
+    dropped = _newest_dropped(conn, network_id, count, total, max_entries, max_bytes)
     if dropped is None:
         if not row.in_history or now - row.last_used > touch_interval:
             save_body(conn, network_id, IN_HISTORY, now)
@@ -304,11 +307,17 @@ def save_change(
         "DELETE FROM history WHERE network_id = ? AND id <= ?",
         (network_id, dropped),
     )
+    tallies.forget(network_id)
     return history_id
 
 
 def _newest_dropped(
-    conn: sqlite3.Connection, network_id: str, max_entries: int, max_bytes: int
+    conn: sqlite3.Connection,
+    network_id: str,
+    count: int,
+    total: float,
+    max_entries: int,
+    max_bytes: int,
 ) -> int | None:
     """Return the id of the newest entry to drop, or None.
 
@@ -316,13 +325,10 @@ def _newest_dropped(
     entry per change. Each drop rewrites the row's base snapshot, and at one
     per step that was a quarter of the bytes a step writes.
     """
-    # Running count and size from the newest entry back; the newest entry
-    # (n = 1) is always kept. The first entry past a limit and all older
-    # ones are dropped, so only the newest dropped id is needed.
-    count, total = conn.execute(
-        "SELECT COUNT(*), TOTAL(size) FROM history WHERE network_id = ?",
-        (network_id,),
-    ).fetchone()
+    # count and total are those of all the network's entries. Below, the
+    # window query takes running figures from the newest entry back, and the
+    # newest entry (n = 1) is always kept. The first entry past a limit and
+    # all older ones are dropped, so only the newest dropped id is needed.
     if total <= max_bytes:
         # Only the count limit can apply, so the newest dropped entry is the
         # one at position keep + 1 from the newest. Reading that one entry
