@@ -105,7 +105,7 @@ class DatasetResolver:
                 self._cache.move_to_end(key)
                 return cached
         if must_not_wait.get():
-            # Parsing an uploaded data set took 0.3 s for 4 MB of CSV.
+            # Parsing an uploaded data set took about 0.3 s for 4 MB of CSV.
             raise WouldBlockError(f"data set {name} is not in the cache")
         dataset = self._load(name, options, field, options_field, missing_status)
         with self._lock:

@@ -122,8 +122,8 @@ class NetworkService:
         self._cache: OrderedDict[str, _CachedNetwork] = OrderedDict()
         self._cache_lock = threading.Lock()
         # Parameter count and batch size of the networks this process loaded
-        # last, for `work`. A stale entry only sends a request to the other
-        # place of dispatch.run_sized. It never changes a result.
+        # last, for `work`. A stale entry can only run a request in a thread
+        # instead of on the event loop, or the reverse, never change a result.
         self._shapes: OrderedDict[str, tuple[int, int]] = OrderedDict()
         self._tallies = HistoryTallies()
 
@@ -302,7 +302,11 @@ class NetworkService:
                 self._shapes.popitem(last=False)
 
     def load(self, network_id: str) -> Loaded:
-        """Load a network outside any transaction, for read-only requests."""
+        """Load a network outside any transaction, for read-only requests.
+
+        The network object is the caller's own, never the cached one, so the
+        caller may change it.
+        """
         conn = self.db.connection()
         row = self._row(conn, network_id)
         if time.time() - row.last_used > TOUCH_INTERVAL_SECONDS:

@@ -73,7 +73,7 @@ class Network:
     # Set-up
 
     def _begin(self, config: NetworkConfig) -> None:
-        """Set the configuration and zero the counters; parameters come next."""
+        """Set the configuration and zero the counters, before the parameters."""
         self.config = config
         self.steps = 0
         self.epochs = 0

@@ -103,7 +103,7 @@ export const forward = (id, body) =>
   request("POST", `${networkPath(id)}/forward`, body);
 export const backward = (id, body) =>
   request("POST", `${networkPath(id)}/backward`, body);
-// The page shows each weight before and after the step, so it asks for both.
+// The page shows each weight before and after the step, so it requests both.
 export const step = (id, body = {}) =>
   request("POST", `${networkPath(id)}/step`, { include_before: true, ...body });
 export const resetNetwork = (id) =>

@@ -119,7 +119,7 @@ def test_steps_equal_engine_replay(client: TestClient) -> None:
     network_id = post_network(client, seed=1, batch_size=7)["id"]
     engine = engine_network(seed=1, batch_size=7)
     for i in range(30):
-        # The last step asks for the parameters before it too.
+        # The last step also requests the parameters before it.
         body = {"include_before": True} if i == 29 else {}
         response = client.post(f"/api/networks/{network_id}/step", json=body)
         assert response.status_code == 200, response.text

@@ -199,8 +199,9 @@ async def step(
 def _step(network_id: str, body: StepRequest, services: Services) -> ApiJSONResponse:
     networks = services.networks
     if body.preview:
+        # load returns a network of the request's own, so the step changes
+        # nothing that is stored or cached.
         loaded = networks.load(network_id)
-        loaded.network = loaded.network.copy()
         result, _ = _take_step(loaded, body, services.settings.limits)
         return ApiJSONResponse(
             step_view(result, loaded.network, None, body.include_before)

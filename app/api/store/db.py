@@ -223,7 +223,8 @@ class Database:
         """Run change in a write transaction if the lock is free right now.
 
         Returns False, having changed nothing, when another writer has the
-        lock. For bookkeeping that may be skipped, such as last_used.
+        lock. It is meant for bookkeeping that may be skipped, such as
+        last_used.
         """
         token = must_not_wait.set(True)
         try:
@@ -262,7 +263,7 @@ class Database:
             while not self._stop_checkpoints.wait(CHECKPOINT_INTERVAL_S):
                 try:
                     # PASSIVE copies what it can without waiting for readers
-                    # or writers, so it never holds up a request.
+                    # or writers.
                     self.connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
                 except sqlite3.Error:
                     logger.exception("checkpoint of %s failed", self.path)

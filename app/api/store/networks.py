@@ -9,7 +9,7 @@ when one entry is left.
 A network row's ``document`` is the current state. After a change that added
 a history entry it is the empty blob instead, which means "the newest
 entry's snapshot". So a step writes its snapshot once, not twice: SQLite's
-write-ahead log costs time per byte, and the commit was most of a step.
+write-ahead log costs time per byte, and the commit took a fifth of a step.
 Every change that removes the newest entry (undo, rewind) or saves a state
 without an entry (a training checkpoint) stores the document in the row.
 
@@ -80,12 +80,9 @@ class HistoryEntry:
 
 
 def _split_initial(document: dict[str, Any]) -> tuple[bytes, bytes | None]:
-    body = {key: value for key, value in document.items() if key != "initial"}
     initial = document.get("initial")
-    packed_initial = None
-    if initial is not None:
-        packed_initial = pack_document(initial)
-    return pack_document(body), packed_initial
+    packed_initial = None if initial is None else pack_document(initial)
+    return pack_body(document), packed_initial
 
 
 def _join_initial(blob: bytes, initial: bytes | None) -> dict[str, Any]:
@@ -148,7 +145,8 @@ def get_network(conn: sqlite3.Connection, network_id: str) -> NetworkRow | None:
 
 def pack_body(document: dict[str, Any]) -> bytes:
     """Return the stored form of a document without its ``initial`` part."""
-    return _split_initial(document)[0]
+    body = {key: value for key, value in document.items() if key != "initial"}
+    return pack_document(body)
 
 
 def save_document(
@@ -323,7 +321,7 @@ def _newest_dropped(
 
     Past max_entries, the oldest tenth of the entries goes at once, not one
     entry per change. Each drop rewrites the row's base snapshot, and at one
-    per step that was a quarter of the bytes a step writes.
+    per step that was about a fifth of the bytes a step writes.
     """
     # count and total are those of all the network's entries. Below, the
     # window query takes running figures from the newest entry back, and the
