@@ -83,7 +83,7 @@ LIMIT_TEXT: dict[str, str] = {
     "max_gradient_check_parameters": "parameters of a network for gradient-check",
     "max_running_jobs": "training jobs running at once on the whole server",
     "max_datasets": "stored uploaded data sets; unused ones expire first",
-    "max_grid_resolution": "points per axis of predict-grid",
+    "max_grid_resolution": "points per axis of predict-grid and predict-curve",
     "max_examples_page": "examples per page of a data set's examples",
 }
 

@@ -320,8 +320,17 @@ _ENGINE_FIELDS = {
     "leaky_slope": "leaky_slope",
     "input": "input",
     "target": "target",
+    "weights": "weights",
+    "biases": "biases",
+    "velocity_w": "velocity_w",
+    "velocity_b": "velocity_b",
+    "initial": "initial",
+    "initial.weights": "initial.weights",
+    "initial.biases": "initial.biases",
 }
-_ENGINE_INDEXED = re.compile(r"^(weights|biases|sizes)\[(\d+)\]")
+_ENGINE_INDEXED = re.compile(
+    r"^((?:initial\.)?(?:weights|biases)|velocity_[wb]|sizes)\[(\d+)\]"
+)
 
 
 def engine_field(message: str, default: str | None) -> str | None:

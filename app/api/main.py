@@ -18,7 +18,16 @@ from app.api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from app.api.networks import NetworkService
 from app.api.openapi_text import api_description
 from app.api.responses import ApiJSONResponse
-from app.api.routes import datasets, edits, history, networks, pages, passes, training
+from app.api.routes import (
+    datasets,
+    edits,
+    history,
+    networks,
+    pages,
+    passes,
+    predictions,
+    training,
+)
 from app.api.store.db import Database
 from app.api.training import TrainingRunner
 from app.paths import static_dir
@@ -78,7 +87,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Routes are matched in this order, so the passes that a student steps
     # through many times a minute come first. No two routers share a path.
-    for module in (passes, pages, networks, edits, history, training, datasets):
+    for module in (
+        passes,
+        pages,
+        networks,
+        edits,
+        history,
+        training,
+        predictions,
+        datasets,
+    ):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     app.add_middleware(

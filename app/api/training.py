@@ -9,7 +9,8 @@ saved when the job ends: done, cancelled (the steps taken so far are
 kept), or failed on divergence. A step that makes a parameter NaN or
 infinite stops the job, which keeps the parameters from before that step.
 An epoch whose mean training cost is not finite stops the job too, which
-then keeps the parameters of the last epoch whose cost was finite. Both end
+then keeps the parameters of the last epoch whose cost was finite; so does
+a job whose last parameters give a cost that is not finite. All end
 with status "failed" and an error that starts with "training diverged" or
 "step N diverged". While a job runs, its parameters are also saved every
 Settings.job_checkpoint_seconds without a history entry. So a server that is
@@ -35,7 +36,7 @@ from app.api.responses import dumps, make_jsonable
 from app.api.store import jobs as job_store
 from app.api.store import networks as network_store
 from app.api.store.db import Database
-from app.api.views import evaluation
+from app.api.views import evaluation, training_cost
 from app.datasets import Dataset
 from app.engine import DivergenceError, Network
 from app.engine.document import network_to_document
@@ -81,6 +82,15 @@ def _diverged_text(progress: "_Progress") -> str:
         "stopped and the network kept its parameters from the last epoch "
         f"with a finite cost (step {progress.last_finite.steps}); try a "
         "smaller learning rate"
+    )
+
+
+def _cost_diverged_text(progress: "_Progress") -> str:
+    return (
+        "training diverged: the mean training cost after the last step is not "
+        "finite, so the job stopped and the network kept its parameters from "
+        f"the last epoch with a finite cost (step {progress.last_finite.steps}); "
+        "try a smaller learning rate"
     )
 
 
@@ -349,8 +359,20 @@ class TrainingRunner:
                 network = progress.last_finite
             elif progress.steps_done < job.steps_total:
                 status = job_store.CANCELLED
+            kept = self._finite_or_last(network, dataset, progress)
+            if kept is not network:
+                status, error = job_store.FAILED, _cost_diverged_text(progress)
+                network = kept
         except DivergenceError as exc:
             status, error = job_store.FAILED, str(exc)
+            kept = self._finite_or_last(network, dataset, progress)
+            if kept is not network:
+                error += (
+                    "; the mean training cost before that step was not finite "
+                    "either, so the network kept its parameters from the last "
+                    f"epoch with a finite cost (step {kept.steps})"
+                )
+                network = kept
         except Exception:
             logger.exception("job %s of network %s failed", job.id, job.network_id)
             status = job_store.FAILED
@@ -366,6 +388,23 @@ class TrainingRunner:
                 self._stops.pop(job.id, None)
                 self._threads.pop(job.id, None)
             self.db.close_thread_connection()
+
+    @staticmethod
+    def _finite_or_last(
+        network: Network, dataset: Dataset, progress: _Progress
+    ) -> Network:
+        """Return network if its mean training cost is finite, else last_finite.
+
+        train_steps checks every z, a, delta and parameter, but not the cost,
+        which can overflow while they stay finite (a^L - y near 1e160 with
+        the quadratic cost). Network.step rejects such a step, so a job must
+        not keep its result either.
+        """
+        if network is progress.last_finite or progress.steps_done == 0:
+            return network
+        if math.isfinite(training_cost(network, dataset)):
+            return network
+        return progress.last_finite
 
     def _save_checkpoint(self, job: job_store.JobRow, network: Network) -> None:
         """Save the parameters so far, so a crash loses at most a few seconds.

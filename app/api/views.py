@@ -99,12 +99,9 @@ def _equation_text(name: str) -> str:
     return EQUATIONS[name]["text"]
 
 
-def forward_equations(config: NetworkConfig) -> dict[str, str]:
-    return {
-        "z": _equation_text("z"),
-        "a": _equation_text("a"),
-        "cost": _equation_text(f"cost_{config.cost}"),
-    }
+def _equation_texts(trace: ForwardTrace, names: tuple[str, ...]) -> dict[str, str]:
+    """Return the text of the equation behind each named quantity."""
+    return {name: _equation_text(trace.equations[name]) for name in names}
 
 
 def forward_view(
@@ -127,7 +124,7 @@ def forward_view(
         "output": output,
         "cost": trace.cost,
         "prediction": prediction(output, dataset),
-        "equations": forward_equations(network.config),
+        "equations": _equation_texts(trace, ("z", "a", "a_output", "cost")),
         "layer_note": LAYER_NOTE,
     }
 
@@ -148,10 +145,14 @@ def backward_view(
         layer["grad_w"] = trace.grad_w[i]
         layer["equation"] = {"delta": bp, "grad_b": "BP3", "grad_w": "BP4"}
     view["grad_a"] = trace.grad_a[0]
+    keys = trace.equations
     view["equations"] = {
         **view["equations"],
-        **{name: _equation_text(name) for name in ("BP1", "BP2", "BP3", "BP4")},
-        "grad_a": _equation_text("grad_a"),
+        "BP1": _equation_text(keys["delta_output"]),
+        "BP2": _equation_text(keys["delta_hidden"]),
+        "BP3": _equation_text(keys["grad_b"]),
+        "BP4": _equation_text(keys["grad_w"]),
+        "grad_a": _equation_text(keys["grad_a"]),
     }
     return view
 

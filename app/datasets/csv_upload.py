@@ -19,6 +19,7 @@ import csv
 import io
 import logging
 import math
+import re
 
 import numpy as np
 
@@ -231,11 +232,20 @@ def _check_header(cells: list[str], line: int, max_columns: int) -> list[str]:
     return names
 
 
+# A number as written in a CSV file: ASCII digits with an optional sign,
+# decimal point and exponent, or a spelling of NaN or infinity (rejected
+# later with its own message). Python's float() also takes "1_000", spaces
+# and digits of other scripts, which a spreadsheet would not read as numbers.
+_NUMBER = re.compile(
+    r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf|infinity)",
+    re.IGNORECASE | re.ASCII,
+)
+
+
 def _to_float(cell: str) -> float | None:
-    try:
-        return float(cell)
-    except ValueError:
+    if _NUMBER.fullmatch(cell) is None:
         return None
+    return float(cell)
 
 
 def _parse_number(cell: str, line: int, column: str) -> float:

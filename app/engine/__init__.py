@@ -28,7 +28,7 @@ Glossary: symbol, engine name, JSON field, UI label.
 from app.engine.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from app.engine.config import INITS, NetworkConfig
 from app.engine.costs import COSTS
-from app.engine.equations import EQUATIONS
+from app.engine.equations import EQUATIONS, equation_keys
 from app.engine.gradcheck import GradientCheck, LayerCheck, gradient_check
 from app.engine.network import Network
 from app.engine.trace import BackwardTrace, DivergenceError, ForwardTrace, StepResult
@@ -48,5 +48,6 @@ __all__ = [
     "Network",
     "NetworkConfig",
     "StepResult",
+    "equation_keys",
     "gradient_check",
 ]

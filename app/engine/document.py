@@ -82,8 +82,10 @@ def network_from_document(doc: Any) -> Network:
         raise ValueError(f"the document must be an object, got {type(doc).__name__}")
     if doc.get("format") != FORMAT:
         raise ValueError(f"format must be {FORMAT!r}, got {doc.get('format')!r}")
-    if doc.get("version") != VERSION:
-        raise ValueError(f"version must be {VERSION}, got {doc.get('version')!r}")
+    version = doc.get("version")
+    # True == 1 and 1.0 == 1 in Python, so the type is checked too.
+    if type(version) is not int or version != VERSION:
+        raise ValueError(f"version must be {VERSION}, got {version!r}")
     missing = sorted(_KEYS - set(doc))
     unknown = sorted(set(doc) - _KEYS)
     if missing or unknown:
@@ -93,15 +95,16 @@ def network_from_document(doc: Any) -> Network:
         )
     config = NetworkConfig.from_dict(doc["config"])
     initial = doc["initial"]
-    if initial is None:
-        network = Network._blank(config)
-    else:
+    network = Network._blank(config)
+    if initial is not None:
         if not isinstance(initial, dict) or set(initial) != {"weights", "biases"}:
             raise ValueError("initial must be null or an object with weights, biases")
-        network = Network(config, initial["weights"], initial["biases"])
+        network.initial = network._check_parameters(
+            initial["weights"], initial["biases"], ("initial.weights", "initial.biases")
+        )
     network.set_parameters(doc["weights"], doc["biases"])
     velocity_w, velocity_b = network._check_parameters(
-        doc["velocity_w"], doc["velocity_b"]
+        doc["velocity_w"], doc["velocity_b"], ("velocity_w", "velocity_b")
     )
     network.velocity_w, network.velocity_b = velocity_w, velocity_b
     for name, value in _check_counters(doc["counters"]).items():

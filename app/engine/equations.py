@@ -10,6 +10,10 @@ EQUATIONS: dict[str, dict[str, str]] = {
         "text": "z^l_j = sum_k w^l_jk a^{l-1}_k + b^l_j",
     },
     "a": {"name": "activation", "text": "a^l_j = sigma(z^l_j)"},
+    "a_softmax": {
+        "name": "softmax activation",
+        "text": "a^L_j = e^{z^L_j} / sum_i e^{z^L_i}",
+    },
     "cost": {
         "name": "mini-batch cost",
         "text": "C = (1/m) sum_x C_x",
@@ -31,6 +35,11 @@ EQUATIONS: dict[str, dict[str, str]] = {
         "name": "BP1: error in the output layer",
         "text": "delta^L_j = dC/da^L_j * sigma'(z^L_j)",
     },
+    "BP1_softmax": {
+        "name": "BP1 through the softmax Jacobian",
+        "text": "delta^L_j = sum_i dC/da^L_i * da^L_i/dz^L_j "
+        "= a^L_j (dC/da^L_j - sum_i a^L_i dC/da^L_i)",
+    },
     "BP2": {
         "name": "BP2: error in a hidden layer",
         "text": "delta^l_j = (sum_k w^{l+1}_kj delta^{l+1}_k) * sigma'(z^l_j)",
@@ -49,3 +58,25 @@ EQUATIONS: dict[str, dict[str, str]] = {
         "text": "b^l_j -> b^l_j - (eta/m) sum_x dC_x/db^l_j",
     },
 }
+
+
+def equation_keys(output_activation: str, cost: str) -> dict[str, str]:
+    """Return the EQUATIONS key behind each traced quantity of a network.
+
+    The keys of the result are the traced quantities: z, a (hidden layers),
+    a_output, cost, grad_a, delta_output (layer L), delta_hidden, grad_b and
+    grad_w. A softmax output couples its neurons, so its a^L and its BP1
+    have their own equations.
+    """
+    softmax = output_activation == "softmax"
+    return {
+        "z": "z",
+        "a": "a",
+        "a_output": "a_softmax" if softmax else "a",
+        "cost": f"cost_{cost}",
+        "grad_a": "grad_a",
+        "delta_output": "BP1_softmax" if softmax else "BP1",
+        "delta_hidden": "BP2",
+        "grad_b": "BP3",
+        "grad_w": "BP4",
+    }

@@ -14,6 +14,7 @@ import numpy as np
 from app.engine.activations import FloatArray, activation
 from app.engine.config import NetworkConfig
 from app.engine.costs import cost_per_example, delta_output, grad_a
+from app.engine.equations import equation_keys
 from app.engine.trace import BackwardTrace, DivergenceError, ForwardTrace, StepResult
 
 # Mini-batches larger than this are evaluated in chunks to bound memory.
@@ -100,6 +101,7 @@ class Network:
         hidden = activation(c.hidden_activation, c.leaky_slope)
         output = activation(c.output_activation, c.leaky_slope)
         self._activations = [hidden] * (c.num_layers - 1) + [output]
+        self._equation_keys = equation_keys(c.output_activation, c.cost)
 
     def _draw_parameters(self) -> tuple[list[FloatArray], list[FloatArray]]:
         """Draw biases for layers 1..L, then weights, from the seeded generator."""
@@ -114,21 +116,30 @@ class Network:
         return weights, biases
 
     def _check_parameters(
-        self, weights: Sequence[Any], biases: Sequence[Any]
+        self,
+        weights: Sequence[Any],
+        biases: Sequence[Any],
+        names: tuple[str, str] = ("weights", "biases"),
     ) -> tuple[list[FloatArray], list[FloatArray]]:
+        """Return weights and biases as new float64 arrays, or raise ValueError.
+
+        names are the fields that the messages name, e.g. velocity_w and
+        velocity_b when checking velocities.
+        """
         sizes = self.config.sizes
         L = self.config.num_layers
+        name_w, name_b = names
         if len(weights) != L or len(biases) != L:
             raise ValueError(
-                f"weights and biases need one entry per layer 1..{L}, got "
+                f"{name_w} and {name_b} need one entry per layer 1..{L}, got "
                 f"{len(weights)} weight matrices and {len(biases)} bias vectors"
             )
         checked_w, checked_b = [], []
         for l in range(1, L + 1):
             shape_w = (sizes[l], sizes[l - 1])
-            w = self._check_array(f"weights[{l - 1}] (w^{l})", weights[l - 1], shape_w)
+            w = self._check_array(f"{name_w}[{l - 1}] (w^{l})", weights[l - 1], shape_w)
             b = self._check_array(
-                f"biases[{l - 1}] (b^{l})", biases[l - 1], shape_w[:1]
+                f"{name_b}[{l - 1}] (b^{l})", biases[l - 1], shape_w[:1]
             )
             checked_w.append(w)
             checked_b.append(b)
@@ -201,7 +212,9 @@ class Network:
         x, y = self._check_xy(x, y)
         z, a, sp = self._forward(x)
         costs = None if y is None else self._costs(z[-1], a[-1], y)
-        return ForwardTrace(x=x, z=z, a=a, sp=sp, y=y, costs=costs)
+        return ForwardTrace(
+            x=x, z=z, a=a, sp=sp, y=y, costs=costs, equations=self._equation_keys
+        )
 
     def _backward(self, fwd: ForwardTrace) -> BackwardTrace:
         """Return the BackwardTrace of a forward pass that has targets."""
@@ -379,7 +392,9 @@ class Network:
         with np.errstate(all="ignore"):
             z, a, sp = self._forward(x)
             costs = self._costs(z[-1], a[-1], y)
-            fwd = ForwardTrace(x=x, z=z, a=a, sp=sp, y=y, costs=costs)
+            fwd = ForwardTrace(
+                x=x, z=z, a=a, sp=sp, y=y, costs=costs, equations=self._equation_keys
+            )
             trace = self._backward(fwd)
             cost_before = float(costs.sum()) / costs.shape[0]
             # _apply_step (without spare arrays) replaces these attributes

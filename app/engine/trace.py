@@ -28,7 +28,12 @@ class DivergenceError(ValueError):
 
 @dataclass(slots=True)
 class ForwardTrace:
-    """z^l, a^l and s'(z^l) for every layer, and the cost when y is given."""
+    """z^l, a^l and s'(z^l) for every layer, and the cost when y is given.
+
+    equations maps each traced quantity (z, a, a_output, cost, grad_a,
+    delta_output, delta_hidden, grad_b, grad_w) to the key of the equation
+    in EQUATIONS that produced it; see equations.equation_keys.
+    """
 
     x: FloatArray
     z: list[FloatArray]
@@ -36,6 +41,7 @@ class ForwardTrace:
     sp: list[FloatArray]
     y: FloatArray | None
     costs: FloatArray | None
+    equations: dict[str, str]
 
     @property
     def output(self) -> FloatArray:
@@ -68,8 +74,14 @@ class BackwardTrace:
 
     @property
     def equation(self) -> list[str]:
+        """The short name of the equation behind delta^l, for l = 1..L."""
         L = len(self.delta)
         return ["BP2"] * (L - 1) + ["BP1"]
+
+    @property
+    def equations(self) -> dict[str, str]:
+        """The EQUATIONS key behind each quantity (see ForwardTrace)."""
+        return self.forward.equations
 
     def example_grad_w(self, i: int, l: int) -> FloatArray:
         """Return dC_x/dw^l for example i alone: a^{l-1}_k delta^l_j (BP4)."""

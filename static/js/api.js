@@ -110,6 +110,8 @@ export const resetNetwork = (id) =>
   request("POST", `${networkPath(id)}/reset`);
 export const predictGrid = (id, resolution) =>
   request("POST", `${networkPath(id)}/predict-grid`, { resolution });
+export const predictCurve = (id, resolution) =>
+  request("POST", `${networkPath(id)}/predict-curve`, { resolution });
 
 // Training jobs
 export const startTraining = (id, body) =>

@@ -4,6 +4,7 @@
 // output size and, for classification, its class names.
 
 import { enqueue, loadPass, renderAll } from "./controller.js";
+import { plural } from "./format.js";
 import { describeError } from "./messages.js";
 import { state } from "./state.js";
 
@@ -23,10 +24,6 @@ export function splitSize(split) {
 
 function isClassification(dataset) {
   return dataset?.task !== "regression";
-}
-
-function plural(n, word) {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
 /** Returns numbers spread over [lo, hi], written as "0.25, 0.75". */
@@ -69,7 +66,7 @@ export function exampleHints(dataset) {
     : `${plural(nIn, "value")} in [${range[0]}, ${range[1]}]`;
   if (!isClassification(dataset)) {
     const target = `${plural(nOut, "value")}, e.g. ${sampleValues(nOut,
-      [0, 1])} (optional)`;
+      [0, 1])}`;
     return { input, target, classes: "" };
   }
   const target = nOut <= MAX_EXAMPLE_VALUES

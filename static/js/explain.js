@@ -290,6 +290,25 @@ function deltaSoftmax(l, j) {
     `${body}<p class="small">${escapeHtml(note)}</p>`, "delta");
 }
 
+/**
+ * Returns a note on sigma'(0) for ReLU and leaky ReLU, which have no
+ * derivative at z = 0, or "" for the other activations.
+ */
+function derivativeNote(l) {
+  const name = activationName(l);
+  if (name === "relu") {
+    return '<p class="small">ReLU has no derivative at z = 0; this app takes ' +
+      "σ′(0) = 0, so σ′(z) is 1 for z &gt; 0 and 0 otherwise.</p>";
+  }
+  if (name === "leaky_relu") {
+    const slope = state.network.config.leaky_slope ?? 0.01;
+    return '<p class="small">Leaky ReLU has no derivative at z = 0; this app ' +
+      `takes σ′(0) = α = ${slope}, so σ′(z) is 1 for z &gt; 0 and α ` +
+      "otherwise.</p>";
+  }
+  return "";
+}
+
 function deltaOutputSection(l, j) {
   const { cost, output_activation: output } = state.network.config;
   if (cost === "cross_entropy" && output === "sigmoid") {
@@ -311,7 +330,7 @@ function deltaOutputSection(l, j) {
     num(backward.grad_a[j], { bracketed: true }), mo("·"),
     num(layer.sp[j], { bracketed: true, quantity: "sp" }), mo("="),
     num(layer.delta[j], { quantity: "delta" }));
-  return section("δ by BP1 (output layer)", body, "delta");
+  return section("δ by BP1 (output layer)", body + derivativeNote(l), "delta");
 }
 
 function deltaHiddenSection(l, j) {
@@ -331,7 +350,8 @@ function deltaHiddenSection(l, j) {
       num(layer.delta[j], { quantity: "delta" }));
   const table = termTable(["k", "w", "δ", "w·δ"], pairs.map(([p, q], k) =>
     [k, formatNumber(p), formatNumber(q), formatNumber(p * q)]));
-  return section("δ by BP2 (hidden layer)", general + filled + table, "delta");
+  return section("δ by BP2 (hidden layer)",
+    general + filled + table + derivativeNote(l), "delta");
 }
 
 function biasGradientSection(l, j) {

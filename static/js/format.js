@@ -67,6 +67,11 @@ export function formatCount(n) {
   return n === null || n === undefined ? "–" : n.toLocaleString("en");
 }
 
+/** Returns "1 value", "2 values": the count with the word in the right number. */
+export function plural(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
 /** Formats an accuracy in [0, 1] as a percentage. */
 export function formatPercent(v) {
   if (v === null || v === undefined) {

@@ -3,7 +3,7 @@
 // set-up as a URL query, so a copied link recreates it.
 
 import * as api from "./api.js";
-import { escapeHtml } from "./format.js";
+import { escapeHtml, plural } from "./format.js";
 
 export const HIDDEN_ACTIVATIONS = [
   "sigmoid", "tanh", "relu", "leaky_relu", "identity",
@@ -32,9 +32,17 @@ let datasets = [];
 /** Returns the NetworkState shown on the page, or null; set at start. */
 let shownNetwork = () => null;
 
+// How the choice lists show the API's names of activations and costs.
+const CHOICE_LABELS = {
+  relu: "ReLU",
+  leaky_relu: "leaky ReLU",
+  cross_entropy: "cross-entropy",
+  log_likelihood: "log-likelihood",
+};
+
 function fillSelect(select, values) {
-  select.innerHTML = values.map((v) =>
-    `<option value="${escapeHtml(v)}">${escapeHtml(v)}</option>`).join("");
+  select.innerHTML = values.map((v) => `<option value="${escapeHtml(v)}">` +
+    `${escapeHtml(CHOICE_LABELS[v] ?? v)}</option>`).join("");
 }
 
 function currentDataset() {
@@ -55,8 +63,8 @@ function renderLayers() {
       `hidden</span>` +
       `<button type="button" data-action="minus" aria-label="One neuron ` +
       `fewer in layer ${i + 1}">−</button>` +
-      `<input class="size" type="number" min="1" step="1" value="${n}" ` +
-      `aria-label="Neurons in layer ${i + 1}">` +
+      `<input class="size" type="number" min="1" step="1" required ` +
+      `value="${n}" aria-label="Neurons in layer ${i + 1}">` +
       `<button type="button" data-action="plus" aria-label="One neuron ` +
       `more in layer ${i + 1}">+</button>` +
       `<button type="button" data-action="remove" aria-label="Remove ` +
@@ -103,7 +111,8 @@ function describeDataset(dataset) {
   }
   const task = dataset.task === "regression" ? "regression" : "classification";
   return `${escapeHtml(dataset.title ?? dataset.name)}: ${task}, ` +
-    `${dataset.n_inputs} inputs, ${dataset.n_outputs} outputs, ` +
+    `${plural(dataset.n_inputs, "input")}, ` +
+    `${plural(dataset.n_outputs, "output")}, ` +
     `${dataset.n_train} training and ${dataset.n_test} test examples.`;
 }
 
@@ -129,10 +138,31 @@ function datasetTitle(name) {
  * Redraws the status line under the Create button: the name of the network
  * on screen, and a note when the form has changes that are not applied yet.
  */
+/** Returns the first field of the set-up form whose value is invalid. */
+function firstInvalidField() {
+  return [...byId("setup-form").elements].find(
+    (field) => field.willValidate && !field.validity.valid);
+}
+
+/** Returns the name a student sees for a form field. */
+function fieldName(field) {
+  const label = field.labels?.[0]?.firstChild?.textContent?.trim();
+  return label || field.getAttribute("aria-label") || field.id;
+}
+
 export function renderSetupStatus() {
   const element = byId("setup-status");
   const network = shownNetwork();
   if (!network || !element) {
+    return;
+  }
+  const invalid = firstInvalidField();
+  if (invalid) {
+    // The browser's own message appears only after a press of Create
+    // network, so the status line says at once what blocks it.
+    element.classList.add("pending");
+    element.textContent = `Cannot create yet: ${fieldName(invalid)}: ` +
+      `${invalid.validationMessage}`;
     return;
   }
   const shown = `${network.config.sizes.join("-")} on ` +

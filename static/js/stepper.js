@@ -85,7 +85,11 @@ function stageCaption(stage) {
     case "forward":
       return `z${sup(l)} = w${sup(l)} a${sup(l - 1)} + b${sup(l)}, ` +
         `${activationText(l)}. Circles show a; line colour is the ` +
-        "sign of w, width is |w|.";
+        "sign of w, width is |w|." + (l === L && !state.pass.backward
+        ? " <strong>The pass ends here because this example has no target " +
+          "y.</strong> Type a target y and press Use example to go on to " +
+          "the cost and the backward pass."
+        : "");
     case "cost":
       return `C = ${formatNumber(forward.cost ?? state.pass.backward.cost)} ` +
         `(${state.network.config.cost.replace("_", "-")} cost of a${sup(L)} ` +

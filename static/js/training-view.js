@@ -1,6 +1,7 @@
 // The training view: cost and accuracy curves, the decision boundary (or
-// regression surface) of 2-input data sets with the data points on top,
-// and for image data the current example with the output of each class.
+// regression surface) of 2-input data sets with the data points on top, the
+// fitted curve of 1-input regression, and for image data the current example
+// with the output of each class.
 
 import * as api from "./api.js";
 import { CLASS_COLOURS, DIVERGING_SCALE } from "./colors.js";
@@ -11,6 +12,7 @@ import { passForward, state } from "./state.js";
 // `responsive` option, which would autosize them again, stays off.
 const PLOT_CONFIG = { displayModeBar: false };
 const GRID_RESOLUTION = 40;
+const CURVE_RESOLUTION = 101;
 const MAX_POINTS = 1000;
 const POINTS_PAGE = 500;
 
@@ -19,7 +21,8 @@ const figures = { curves: null, side: null, image: null };
 // one pass changes none of them, so those presses skip these plots.
 const drawnKeys = { curves: null, side: null };
 let pointsCache = { key: null, examples: [] };
-let gridCache = { key: null, grid: null };
+// The last prediction grid and curve, by kind, with the parameters' version.
+const predictionCache = {};
 
 /** Returns the figures last drawn, for the HTML report. */
 export function lastTrainingFigures() {
@@ -99,14 +102,19 @@ async function datasetPoints(name) {
   return examples;
 }
 
-async function predictionGrid() {
+/** Returns a prediction of the shown parameters, fetched once per version. */
+async function cachedPrediction(kind, fetch) {
   const key = `${state.network.id}:${state.parametersVersion}`;
-  if (gridCache.key !== key) {
-    const grid = await api.predictGrid(state.network.id, GRID_RESOLUTION);
-    gridCache = { key, grid };
+  if (predictionCache[kind]?.key !== key) {
+    predictionCache[kind] = { key, value: await fetch() };
   }
-  return gridCache.grid;
+  return predictionCache[kind].value;
 }
+
+const predictionGrid = () => cachedPrediction("grid",
+  () => api.predictGrid(state.network.id, GRID_RESOLUTION));
+const predictionCurve = () => cachedPrediction("curve",
+  () => api.predictCurve(state.network.id, CURVE_RESOLUTION));
 
 function pointTraces(examples, classification) {
   if (!classification) {
@@ -267,18 +275,23 @@ async function renderOutputBars(element) {
 }
 
 /**
- * Draws 1-input regression data as points (x, y) and the network's output
- * a^L for the current example. predict-grid takes 2-D inputs only, so there
- * is no curve of the output over all x.
+ * Draws 1-input regression data as points (x, y), the network's output a^L
+ * over the input range as a curve, and a^L of the current example.
  */
 async function renderCurveFit(element) {
-  const examples = await datasetPoints(state.network.dataset);
+  const [curve, examples] = await Promise.all([
+    predictionCurve(), datasetPoints(state.network.dataset)]);
   const forward = passForward();
   const data = [{
     type: "scatter", mode: "markers", name: "data (x, y)",
     x: examples.map((e) => e.input[0]), y: examples.map((e) => e.target[0]),
     marker: { color: CLASS_COLOURS[0], size: 5 },
     hovertemplate: "x=%{x:.4g}<br>y=%{y:.4g}<extra></extra>",
+  }, {
+    type: "scatter", mode: "lines", name: "network output a<sup>L</sup>",
+    x: curve.x, y: curve.a.map((a) => a[0]),
+    line: { color: CLASS_COLOURS[1], width: 2.5 },
+    hovertemplate: "x=%{x:.4g}<br>a<sup>L</sup>=%{y:.5g}<extra></extra>",
   }];
   if (forward) {
     data.push({

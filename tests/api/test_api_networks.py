@@ -244,7 +244,11 @@ def test_export_import_round_trip(client: TestClient) -> None:
     [
         ({"format": "other"}, "format"),
         ({"version": 2}, "version"),
-        ({"weights": [[[1.0]]]}, None),
+        ({"version": True}, "version"),
+        ({"version": 1.0}, "version"),
+        ({"weights": [[[1.0]]]}, "weights"),
+        ({"velocity_w": [[[0.0]], [[0.0]]]}, "velocity_w.0"),
+        ({"initial": {"weights": [[[1.0]]], "biases": [[1.0]]}}, "initial.weights"),
         ({"counters": {"steps": -1}}, "counters.steps"),
         ({"config": {"sizes": [2, 4, 2]}}, "config.hidden_activation"),
         ({"dataset": "iris"}, "config.sizes.0"),

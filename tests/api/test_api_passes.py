@@ -1,4 +1,4 @@
-"""Forward, backward, step, gradient check and prediction grid, against the engine."""
+"""Forward, backward, step and gradient check, against the engine."""
 
 from typing import Any
 
@@ -80,6 +80,25 @@ def test_backward_equals_engine(client: TestClient) -> None:
     equations = [layer["equation"]["delta"] for layer in result["layers"]]
     assert equations == ["BP2", "BP2", "BP1"]
     assert {"BP1", "BP2", "BP3", "BP4", "grad_a"} <= set(result["equations"])
+    # A softmax output couples its neurons: BP1 goes through the Jacobian,
+    # not through an element-wise sigma'(z^L_j).
+    texts = result["equations"]
+    assert "sigma'" not in texts["BP1"]
+    assert "sum_i" in texts["BP1"]
+    assert texts["a_output"] == "a^L_j = e^{z^L_j} / sum_i e^{z^L_i}"
+    assert texts["a"] == "a^l_j = sigma(z^l_j)"
+
+
+def test_backward_equations_of_a_sigmoid_output(client: TestClient) -> None:
+    network_id = post_network(client, seed=1)["id"]
+    result = client.post(
+        f"/api/networks/{network_id}/backward", json={"split": "train", "index": 0}
+    ).json()
+    texts = result["equations"]
+    assert texts["BP1"] == "delta^L_j = dC/da^L_j * sigma'(z^L_j)"
+    assert texts["a_output"] == texts["a"] == "a^l_j = sigma(z^l_j)"
+    assert texts["cost"] == "C_x = 1/2 sum_j (y_j - a^L_j)^2"
+    assert texts["BP4"] == "dC/dw^l_jk = a^{l-1}_k delta^l_j"
 
 
 @pytest.mark.parametrize(
@@ -238,33 +257,3 @@ def test_gradient_check_limits(client: TestClient) -> None:
     )
     assert bad_index.status_code == 422
     assert bad_index.json()["field"] == "index"
-
-
-def test_predict_grid_equals_engine(client: TestClient) -> None:
-    network_id = post_network(client, seed=8)["id"]
-    response = client.post(
-        f"/api/networks/{network_id}/predict-grid", json={"resolution": 5}
-    )
-    assert response.status_code == 200, response.text
-    grid = response.json()
-    low, high = XOR.input_range
-    assert grid["x"] == np.linspace(low, high, 5).tolist()
-    assert len(grid["values"]) == 5
-    assert len(grid["values"][0]) == 5
-    output = engine_network(seed=8).predict([[grid["x"][3], grid["y"][1]]])[0]
-    assert grid["values"][1][3] == int(np.argmax(output))
-    assert grid["probability"][1][3] == float(output.max())
-
-
-def test_predict_grid_rejects_other_inputs(client: TestClient) -> None:
-    network_id = post_network(client, dataset="sine", output_activation="identity")[
-        "id"
-    ]
-    response = client.post(f"/api/networks/{network_id}/predict-grid", json={})
-    assert response.status_code == 422, response.text
-    too_fine = client.post(
-        f"/api/networks/{post_network(client)['id']}/predict-grid",
-        json={"resolution": 100000},
-    )
-    assert too_fine.status_code == 422
-    assert too_fine.json()["limit"] == "max_grid_resolution"

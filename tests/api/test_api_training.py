@@ -217,10 +217,16 @@ def test_diverging_job_fails_and_keeps_last_finite_state(client: TestClient) -> 
     assert "diverged" in job["error"]
     assert 0 < job["steps_done"] < 50
     state = client.get(f"/api/networks/{network_id}").json()
-    assert state["steps"] == job["steps_done"]
     assert state["training_job"] is None
     for matrix in state["weights"]:
         assert all(isinstance(value, float) for row in matrix for value in row)
+    # The network keeps no parameters whose cost overflowed, as Network.step
+    # would not: the cost after the last step it kept is a finite number.
+    assert isinstance(state["cost"]["train"], float), state["cost"]
+    assert isinstance(state["cost"]["test"], float), state["cost"]
+    history = client.get(f"/api/networks/{network_id}/history").json()["entries"]
+    assert history[-1]["steps"] == state["steps"]
+    assert state["steps"] <= job["steps_done"]
 
 
 def test_stale_job_checkpoint_becomes_history(db_path: Path) -> None:

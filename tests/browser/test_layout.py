@@ -206,3 +206,20 @@ def test_network_fits_its_box(driver: PageDriver) -> None:
         )
         assert drawn == box, driver.stage()
         driver.click("#next")
+
+
+def test_narrow_window_stacks_explanation(driver: PageDriver) -> None:
+    driver.page.set_viewport_size({"width": 800, "height": 600})
+    driver.open("dataset=xor&sizes=2-3-2&seed=1")
+    width = driver.page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 800, "the page scrolls sideways in an 800 px window"
+    centre = driver.page.locator(".centre").bounding_box()
+    explain = driver.page.locator(".explain").bounding_box()
+    assert centre is not None and explain is not None
+    # The explanation sits under the network, as wide as it, not off-screen.
+    assert explain["y"] >= centre["y"] + centre["height"] - 1
+    assert explain["x"] + explain["width"] <= 800
+    assert centre["height"] >= 400
+    driver.select("weight", 1, 0, 1)
+    assert driver.page.locator(".explain .eq").count() > 0
+    driver.screenshot("layout-narrow-800")

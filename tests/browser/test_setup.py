@@ -282,3 +282,37 @@ def test_error_message_plain_words(driver: PageDriver, guard: PageGuard) -> None
     assert errors[0].startswith("Input should be less than or equal to")
     assert errors[0].endswith("(field: learning_rate)")
     assert driver.page.input_value("#learning-rate") == "3"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "name"),
+    [
+        ("#layers input.size", "", "Neurons in layer 1"),
+        ("#layers input.size", "0", "Neurons in layer 1"),
+        ("#layers input.size", "2.5", "Neurons in layer 1"),
+        ("#learning-rate", "", "η (learning rate)"),
+        ("#batch-size", "0", "Mini-batch m"),
+    ],
+)
+def test_invalid_field_named_in_status(
+    driver: PageDriver, field: str, value: str, name: str
+) -> None:
+    driver.open("dataset=xor&sizes=2-4-2&seed=1")
+    driver.page.fill(field, value)
+    status = driver.page.inner_text("#setup-status")
+    assert status.startswith(f"Cannot create yet: {name}: "), status
+    driver.click("#apply-setup")
+    assert driver.network()["config"]["sizes"] == [2, 4, 2]
+
+
+def test_choice_lists_use_readable_names(driver: PageDriver) -> None:
+    driver.open("dataset=xor&sizes=2-4-2&seed=1")
+    costs = driver.page.locator("#cost option").all_inner_texts()
+    assert costs == ["quadratic", "cross-entropy", "log-likelihood"]
+    hidden = driver.page.locator("#hidden-activation option").all_inner_texts()
+    assert "ReLU" in hidden
+    assert "leaky ReLU" in hidden
+    values = driver.page.locator("#cost option").evaluate_all(
+        "(options) => options.map((o) => o.value)"
+    )
+    assert values == ["quadratic", "cross_entropy", "log_likelihood"]

@@ -497,3 +497,16 @@ def test_rejected_example_not_kept(
     assert driver.stage()["kind"] == "input"
     assert message_texts(driver) == errors
     assert api.get(f"/api/networks/{network_id}").json()["steps"] == 1
+
+
+def test_typed_input_without_target_says_why(driver: PageDriver) -> None:
+    driver.open("dataset=sine&sizes=1-4-1&output=identity&seed=1")
+    driver.page.fill("#example-input", "0.3")
+    driver.click("#example-load")
+    for _ in range(driver.stage_count() - 1):
+        driver.click("#next")
+    assert driver.stage()["kind"] == "forward"
+    caption = driver.page.inner_text("#caption")
+    assert "no target y" in caption
+    assert "Use example" in caption
+    driver.screenshot("stage-forward-without-target")

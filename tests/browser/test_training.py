@@ -222,3 +222,40 @@ def test_reset_lists_start_once(driver: PageDriver) -> None:
     assert at_zero == ["step 0: start (reset)"]
     assert driver.page.input_value("#history") == "start"
     assert "step 1: step" in options
+
+
+def side_curve(driver: PageDriver) -> dict:
+    """Return the x and y of the network-output line in the side view."""
+    lines = driver.page.evaluate(
+        "() => document.getElementById('side').data"
+        ".filter((t) => t.mode === 'lines').map((t) => ({x: t.x, y: t.y}))"
+    )
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def test_sine_fit_curve_follows_training(driver: PageDriver, api: httpx.Client) -> None:
+    driver.open("dataset=sine&sizes=1-8-1&output=identity&seed=2&eta=0.5")
+    network_id = driver.network_id()
+    assert "1 input, 1 output," in driver.page.inner_text("#dataset-info")
+    before = side_curve(driver)
+    expected = api.post(
+        f"/api/networks/{network_id}/predict-curve", json={"resolution": 101}
+    ).json()
+    assert before["x"] == expected["x"]
+    assert before["y"] == [a[0] for a in expected["a"]]
+
+    driver.page.select_option("#train-speed", "epoch")
+    driver.page.click("#train-toggle")
+    driver.page.wait_for_function(
+        "() => window.backpropViz.state.network.epochs >= 3", timeout=30_000
+    )
+    driver.page.click("#train-toggle")
+    driver.idle()
+    after = side_curve(driver)
+    expected = api.post(
+        f"/api/networks/{network_id}/predict-curve", json={"resolution": 101}
+    ).json()
+    assert after["y"] == [a[0] for a in expected["a"]]
+    assert after["y"] != before["y"], "the fitted curve did not move"
+    driver.screenshot("training-sine-fit")

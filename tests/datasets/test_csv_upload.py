@@ -191,6 +191,23 @@ def test_csv_rejects_long_row():
     assert_rejected(text, "line 5 has 4 cells", row=5)
 
 
+@pytest.mark.parametrize("value", ["1_000", "\u0661\u0662", "0x1A", "1.5.2", "e5"])
+def test_csv_rejects_what_only_python_reads_as_a_number(value):
+    # float() accepts underscores and digits of other scripts; a CSV reader
+    # should not.
+    text = make_csv(["1,2,x", f"{value},4,y", "5,6,x", "7,8,y"])
+    assert_rejected(text, f"{value!r} is not a number", row=3, column="a")
+
+
+@pytest.mark.parametrize("value", ["-1.5", "+2", ".5", "3.", "1e-3", "-2.5E+4"])
+def test_csv_reads_plain_numbers(value):
+    text = make_csv(["1,2,x", f"{value},4,y", "5,6,x", "7,8,y"])
+    x, _ = both_splits(parse(text, test_fraction=0.0))
+    a = np.array([1.0, float(value), 5.0, 7.0])
+    scaled = (a - a.min()) / (a.max() - a.min())
+    np.testing.assert_array_equal(np.sort(x[:, 0]), np.sort(scaled))
+
+
 @pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-Infinity", "1e999"])
 def test_csv_rejects_non_finite_feature(value):
     text = make_csv(["1,2,x", f"{value},4,y", "5,6,x", "7,8,y"])

@@ -233,12 +233,23 @@ INVALID = [
     pytest.param(["weights"], [], "one entry per layer", id="weight-count"),
     pytest.param(["biases", 2, 0], "x", r"b\^3", id="bias-text"),
     pytest.param(["biases", 1, 0], float("nan"), "NaN", id="bias-nan"),
-    pytest.param(["velocity_w", 1], [[0.0]], r"w\^2", id="velocity-shape"),
+    pytest.param(
+        ["velocity_w", 1], [[0.0]], r"^velocity_w\[1\] \(w\^2\)", id="velocity-shape"
+    ),
+    pytest.param(["velocity_b", 0], [0.0], r"^velocity_b\[0\]", id="velocity-b"),
+    pytest.param(["version"], True, "version must be 1", id="version-true"),
+    pytest.param(["version"], 1.0, "version must be 1", id="version-float"),
     pytest.param(["counters", "steps"], -1, "counters.steps", id="counter-negative"),
     pytest.param(["counters", "epochs"], True, "counters.epochs", id="counter-bool"),
     pytest.param(["counters", "epochs"], 1.5, "counters.epochs", id="counter-float"),
     pytest.param(["counters"], {"steps": 0}, "counters", id="counters-missing"),
     pytest.param(["initial"], {"weights": []}, "initial", id="initial"),
+    pytest.param(
+        ["initial"],
+        {"weights": [[[1.0]]] * 3, "biases": [[1.0]] * 3},
+        r"^initial\.weights\[0\] \(w\^1\) has shape \(1, 1\)",
+        id="initial-shape",
+    ),
     pytest.param(["extra"], 1, "unknown: extra", id="unknown-key"),
 ]
 

@@ -1,6 +1,6 @@
-"""Forward pass, backward pass, SGD step, gradient check and prediction grid."""
+"""Forward pass, backward pass, SGD step and gradient check of one network."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import numpy as np
 from fastapi import APIRouter, Query
@@ -17,8 +17,6 @@ from app.api.schemas.passes import (
     ExampleSelection,
     ForwardResult,
     GradientCheckResult,
-    GridRequest,
-    GridResult,
     StepRequest,
     StepResult,
 )
@@ -248,74 +246,3 @@ def check_gradient(
         check = gradient_check(loaded.network, x, y)
     assert example is not None
     return ApiJSONResponse(gradient_check_view(check, example))
-
-
-def _axis(low: float, high: float, resolution: int) -> np.ndarray:
-    return np.linspace(low, high, resolution)
-
-
-@router.post(
-    "/{network_id}/predict-grid",
-    response_model=GridResult,
-    responses=error_responses(404, 409),
-)
-def predict_grid(
-    network_id: NetworkId, services: ServicesDep, body: GridRequest | None = None
-) -> ApiJSONResponse:
-    """Predict on a grid over the data set's input range (2 inputs only).
-
-    values[r][c] is the prediction at (x[c], y[r]): the class index for
-    classification, output 0 for regression.
-    """
-    body = body or GridRequest()
-    limits = services.settings.limits
-    if body.resolution > limits.max_grid_resolution:
-        raise limit_exceeded(
-            "max_grid_resolution",
-            limits.max_grid_resolution,
-            body.resolution,
-            "resolution",
-            "resolution",
-        )
-    loaded = services.networks.load(network_id)
-    n_inputs = loaded.network.config.sizes[0]
-    if n_inputs != 2:
-        raise ApiError(
-            422,
-            f"predict-grid needs a network with 2 inputs, this one has {n_inputs}",
-            "network_id",
-        )
-    low, high = loaded.dataset.input_range
-    xs = _axis(low, high, body.resolution)
-    ys = _axis(low, high, body.resolution)
-    grid_x, grid_y = np.meshgrid(xs, ys)
-    points = np.column_stack([grid_x.ravel(), grid_y.ravel()])
-    with np.errstate(all="ignore"):
-        output = loaded.network.predict(points)
-    return ApiJSONResponse(_grid_view(xs, ys, output, loaded.dataset.task))
-
-
-def _grid_view(
-    xs: np.ndarray, ys: np.ndarray, output: np.ndarray, task: str
-) -> dict[str, Any]:
-    shape = (ys.shape[0], xs.shape[0])
-    if task != "classification":
-        return {
-            "x": xs,
-            "y": ys,
-            "values": output[:, 0].reshape(shape),
-            "probability": None,
-        }
-    if output.shape[1] == 1:
-        positive = output[:, 0] >= 0.5
-        classes = positive.astype(np.int64)
-        probability = np.where(positive, output[:, 0], 1.0 - output[:, 0])
-    else:
-        classes = output.argmax(axis=1)
-        probability = output[np.arange(output.shape[0]), classes]
-    return {
-        "x": xs,
-        "y": ys,
-        "values": classes.reshape(shape),
-        "probability": probability.reshape(shape),
-    }

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from app.api.schemas.arrays import Floats2, Floats3, Sizes, Values2, Values3
 from app.api.schemas.common import (
@@ -311,6 +311,14 @@ class NetworkDocument(RequestModel):
     dataset_options: DatasetOptions | None = None
 
     model_config = request_config({"examples": [DOCUMENT_EXAMPLE]})
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _whole_version(cls, value: Any) -> Any:
+        # Literal[1] alone accepts true and 1.0, which equal 1 in Python.
+        if type(value) is not int:
+            raise ValueError("should be the whole number 1")
+        return value
 
 
 class ExportedDocument(ResponseModel):

@@ -63,7 +63,12 @@ class ForwardResult(ResponseModel):
     output: Vector
     cost: Number | None
     prediction: Prediction
-    equations: dict[str, str]
+    equations: dict[str, str] = Field(
+        description="the equation behind each quantity, by name: z, a (hidden "
+        "layers), a_output (layer L) and cost; a backward pass adds grad_a and "
+        "BP1 to BP4. With a softmax output, a_output and BP1 are the softmax "
+        "and its Jacobian form."
+    )
     layer_note: str
 
     model_config = response_config(
@@ -87,6 +92,7 @@ class ForwardResult(ResponseModel):
                     "equations": {
                         "z": "z^l_j = sum_k w^l_jk a^{l-1}_k + b^l_j",
                         "a": "a^l_j = sigma(z^l_j)",
+                        "a_output": "a^l_j = sigma(z^l_j)",
                         "cost": "C_x = 1/2 sum_j (y_j - a^L_j)^2",
                     },
                     "layer_note": LAYER_NOTE,
@@ -286,38 +292,6 @@ class GradientCheckResult(ResponseModel):
                             "rel_error_b": [1e-11],
                         }
                     ],
-                }
-            ]
-        }
-    )
-
-
-class GridRequest(RequestModel):
-    resolution: Annotated[int, Field(ge=2)] = Field(
-        default=50, description="points per axis"
-    )
-
-    model_config = request_config({"examples": [{"resolution": 50}]})
-
-
-class GridResult(ResponseModel):
-    x: Vector = Field(description="values of input 0, one per column")
-    y: Vector = Field(description="values of input 1, one per row")
-    values: Matrix = Field(
-        description="predicted class index, or output 0 for regression; rows y"
-    )
-    probability: Matrix | None = Field(
-        description="a^L of the predicted class; null for regression"
-    )
-
-    model_config = response_config(
-        {
-            "examples": [
-                {
-                    "x": [0.0, 1.0],
-                    "y": [0.0, 1.0],
-                    "values": [[0, 1], [1, 0]],
-                    "probability": [[0.9, 0.8], [0.7, 0.95]],
                 }
             ]
         }
