@@ -18,6 +18,12 @@ chapter 2, except that **the input is layer 0 here (layer 1 in the book)**.
 layer l) and columns k (neurons of layer l - 1). Every `layers` list carries
 its layer number `l`, starting at 1.
 
+**Derivatives**: ReLU and leaky ReLU have no derivative at z = 0. There the
+engine takes s'(0) = 0 for ReLU and s'(0) = `leaky_slope` for leaky ReLU, the
+values to their left. Each `equations` object gives the equation behind
+every value of a pass; a softmax output has its own a^L and BP1 (through
+the softmax Jacobian).
+
 **Errors** are JSON `{{"detail": ..., "field": ...}}`: detail says what is
 wrong with which value, field is the dotted path of the field at fault (or
 null). A request that fails changes nothing. Whole numbers are accepted

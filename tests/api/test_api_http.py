@@ -134,6 +134,7 @@ def test_openapi_documents_examples_and_limits(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert "max_parameters" in schema["info"]["description"]
     assert "layer 0" in schema["info"]["description"]
+    assert "s'(0) = 0 for ReLU" in schema["info"]["description"]
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             where = (method, path)
