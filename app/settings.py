@@ -73,7 +73,8 @@ LIMIT_TEXT: dict[str, str] = {
     "max_parameters": "weights plus biases of one network",
     "max_batch_size": "examples in one mini-batch (batch_size, step indices)",
     "max_train_steps": "SGD steps of one training job",
-    "max_networks": "stored networks; the least recently used expire first",
+    "max_networks": "stored networks; the least recently used expire first "
+    "(last use is recorded to within 5 s)",
     "max_body_bytes": "bytes of one request body",
     "max_upload_bytes": "bytes of one uploaded CSV file",
     "max_upload_rows": "data rows of one uploaded CSV file",

@@ -156,10 +156,17 @@ function useExample() {
       const target = input
         ? parseTarget(byId("example-target").value, state.dataset)
         : null;
-      const index = Number(byId("example-index").value);
+      const indexText = byId("example-index").value.trim();
+      const index = Number(indexText);
+      const validIndex = indexText !== "" && Number.isInteger(index) &&
+        index >= 0;
+      if (!input && !validIndex) {
+        throw new Error("The index must be a whole number from 0 up, got " +
+          `"${indexText}". Type one, or type an input x.`);
+      }
       state.example = {
         split: byId("example-split").value,
-        index: Number.isInteger(index) && index >= 0 ? index : 0,
+        index: validIndex ? index : 0,
         input,
         target,
       };

@@ -510,3 +510,17 @@ def test_typed_input_without_target_says_why(driver: PageDriver) -> None:
     assert "no target y" in caption
     assert "Use example" in caption
     driver.screenshot("stage-forward-without-target")
+
+
+@pytest.mark.parametrize("typed", ["-1", ""])
+def test_invalid_index_is_named(driver: PageDriver, typed: str) -> None:
+    driver.open(SETUP)
+    driver.page.fill("#example-index", "3")
+    driver.click("#example-load")
+    driver.page.fill("#example-index", typed)
+    driver.click("#example-load")
+    errors = message_texts(driver)
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("The index must be a whole number from 0 up")
+    example = driver.page.evaluate("() => window.backpropViz.state.example")
+    assert example["index"] == 3

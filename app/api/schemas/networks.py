@@ -175,7 +175,9 @@ class NetworkState(ResponseModel):
     epochs: int
     examples_seen: int
     epoch_position: int
-    cost: SplitNumbers = Field(description="Mean cost on each split")
+    cost: SplitNumbers = Field(
+        description="Mean cost on each split, without the L2 term"
+    )
     accuracy: SplitNumbers | None = Field(
         description="Fraction classified right on each split; null for regression"
     )
@@ -346,7 +348,9 @@ class HistoryEntry(ResponseModel):
     steps: int
     epochs: int
     examples_seen: int
-    cost: Number | None = Field(description="Mean cost on the training set after")
+    cost: Number | None = Field(
+        description="Mean cost on the training set after, without the L2 term"
+    )
     created_at: float = Field(description="Unix time in seconds")
 
 
