@@ -511,15 +511,15 @@ def error_lines(cells: list[Cell]) -> list[str]:
 def profile_steps(n_steps: int, data_dir: Path, top: int = 20) -> str:
     """Profile n_steps calls of the step handler on a 64-30-10 network.
 
-    The handler function is called directly in this thread, because
-    cProfile records only the thread that enabled it and the app runs
-    synchronous handlers in a thread pool. So request parsing, routing and the socket
-    are left out. Returns the cProfile listing sorted by own time.
+    The handler's synchronous part (what run_sized runs on the event loop
+    or in a thread) is called directly in this thread, because cProfile
+    records only the thread that enabled it. So request parsing, routing and
+    the socket are left out. Returns the cProfile listing sorted by own time.
     """
     from fastapi.testclient import TestClient
 
     from app.api.main import create_app
-    from app.api.routes.passes import step
+    from app.api.routes.passes import _step
     from app.api.schemas.passes import StepRequest
     from app.settings import Settings
 
@@ -534,17 +534,17 @@ def profile_steps(n_steps: int, data_dir: Path, top: int = 20) -> str:
         network_id = response.json()["id"]
         services = app.state.services
         for _ in range(20):
-            step(network_id, services, StepRequest())
+            _step(network_id, StepRequest(), services)
 
         start = time.perf_counter()
         for _ in range(n_steps):
-            step(network_id, services, StepRequest())
+            _step(network_id, StepRequest(), services)
         plain_ms = (time.perf_counter() - start) / n_steps * 1000.0
 
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(n_steps):
-            step(network_id, services, StepRequest())
+            _step(network_id, StepRequest(), services)
         profiler.disable()
 
     out = io.StringIO()

@@ -104,8 +104,17 @@ function reportHtml(plotlySource) {
   const training = lastTrainingFigures();
   const figures = { network: resizable(lastNetworkFigure()),
     curves: resizable(training.curves), side: resizable(training.side) };
+  // The network figure shows the stage on the page, which the page's own
+  // caption (markup built by stepper.js) describes.
+  const stage = document.getElementById("caption")?.innerHTML ?? "";
+  const titles = {
+    network: `<h2>Network at the stage shown</h2><p>${stage}</p>`,
+    curves: "<h2>Cost and accuracy during training</h2>",
+    side: "<h2>Data and the network's predictions</h2>",
+  };
   const blocks = Object.entries(figures).filter(([, figure]) => figure)
-    .map(([name]) => `<div id="${name}" class="figure"></div>`).join("");
+    .map(([name]) => `${titles[name]}<div id="${name}" class="figure"></div>`)
+    .join("");
   const when = new Date().toISOString();
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

@@ -265,8 +265,10 @@ function selectionTrace(model) {
   if (y0 === undefined || y1 === undefined || !drawsLines(columns, l)) {
     return empty;
   }
+  // A wide translucent band under the weight's own line (see
+  // buildNetworkFigure), so its colour and width stay visible.
   return { ...empty, mode: "lines", x: [l - 1, l], y: [y0, y1],
-    line: { color: "#0072b2", width: 3, dash: "dash" } };
+    line: { color: "rgba(0, 114, 178, 0.3)", width: 14 } };
 }
 
 function compactLabels(model) {
@@ -368,7 +370,10 @@ export function buildNetworkFigure(model, widthPx = null) {
   const { columns, maxSlots } = model.layout;
   const L = columns.length - 1;
   const { traces, hover } = lineTraces(model);
-  const data = [...traces];
+  const selection = selectionTrace(model);
+  // A selected weight is marked under the lines, a selected neuron on top.
+  const selectionUnder = model.selection?.kind === "weight";
+  const data = selectionUnder ? [selection, ...traces] : [...traces];
   let hasHeatmap = false;
   for (let l = 1; l <= L; l += 1) {
     if (!drawsLines(columns, l)) {
@@ -380,7 +385,9 @@ export function buildNetworkFigure(model, widthPx = null) {
   data.push(weightHoverTrace(hover));
   data.push(...neuronTraces(model));
   data.push(compactLabels(model));
-  data.push(selectionTrace(model));
+  if (!selectionUnder) {
+    data.push(selection);
+  }
   const showWeightBar = model.weightColourBar || hasHeatmap;
   if (showWeightBar) {
     data.push(weightColourBarTrace(model));

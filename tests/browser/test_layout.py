@@ -223,3 +223,19 @@ def test_narrow_window_stacks_explanation(driver: PageDriver) -> None:
     driver.select("weight", 1, 0, 1)
     assert driver.page.locator(".explain .eq").count() > 0
     driver.screenshot("layout-narrow-800")
+
+
+def test_softmax_of_ten_outputs_fits_panel(driver: PageDriver) -> None:
+    driver.open("dataset=digits&sizes=64-12-10&output=softmax&cost=log_likelihood")
+    driver.click("#next")
+    driver.click("#next")
+    driver.select("neuron", 2, 3)
+    section = driver.page.locator('#explanation .eq[data-eq="a"]')
+    assert "softmax" in section.inner_text()
+    widths = section.locator(".math-line").evaluate_all(
+        "(lines) => lines.map((e) => [e.scrollWidth, e.clientWidth])"
+    )
+    assert widths, "the softmax section has no lines of math"
+    for scroll, client in widths:
+        assert scroll <= client, widths
+    driver.screenshot("layout-softmax-ten-outputs")

@@ -140,6 +140,10 @@ def test_report_is_self_contained(
     assert "<script src" not in html
     assert "<link" not in html
     assert "layer 0" in html
+    # Each figure has a title, and the network's says which stage it shows.
+    caption = driver.page.inner_html("#caption")
+    assert f"<h2>Network at the stage shown</h2><p>{caption}</p>" in html
+    assert "<h2>Cost and accuracy during training</h2>" in html
 
     # Opened with every network request blocked, it still draws its figures.
     context = browser.new_context()

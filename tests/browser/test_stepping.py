@@ -524,3 +524,23 @@ def test_invalid_index_is_named(driver: PageDriver, typed: str) -> None:
     assert errors[0].startswith("The index must be a whole number from 0 up")
     example = driver.page.evaluate("() => window.backpropViz.state.example")
     assert example["index"] == 3
+
+
+def test_selected_weight_marked_under_its_line(driver: PageDriver) -> None:
+    driver.open(SETUP)
+    driver.select("weight", 1, 0, 1)
+    driver.idle()
+    widths = driver.page.evaluate(
+        "() => document.getElementById('network').data"
+        ".filter((t) => t.mode === 'lines').map((t) => t.line.width)"
+    )
+    # The wide band of the selection comes first, so the weight lines,
+    # with their own colours and widths, are drawn over it.
+    assert widths[0] == 14, widths
+    assert all(width < 14 for width in widths[1:]), widths
+    driver.select("neuron", 1, 0)
+    driver.idle()
+    traces = driver.page.evaluate(
+        "() => document.getElementById('network').data.map((t) => t.marker?.symbol)"
+    )
+    assert "circle-open" in traces
