@@ -74,23 +74,31 @@ def epoch_metrics(network: Network, dataset: Dataset) -> dict[str, Any]:
     )
 
 
+def _kept_text(progress: "_Progress") -> str:
+    """Say which parameters a job that fell back to last_finite kept."""
+    steps = progress.last_finite.steps
+    if progress.last_finite.steps == progress.start_steps:
+        return f"the network kept its parameters from before the job (step {steps})"
+    return (
+        "the network kept its parameters from the last epoch with a finite "
+        f"cost (step {steps})"
+    )
+
+
 def _diverged_text(progress: "_Progress") -> str:
     metrics = progress.per_epoch[-1]
     return (
         f"training diverged: the mean training cost after epoch "
         f"{progress.diverged_epoch} is {metrics['train_cost']}, so the job "
-        "stopped and the network kept its parameters from the last epoch "
-        f"with a finite cost (step {progress.last_finite.steps}); try a "
-        "smaller learning rate"
+        f"stopped and {_kept_text(progress)}; try a smaller learning rate"
     )
 
 
 def _cost_diverged_text(progress: "_Progress") -> str:
     return (
         "training diverged: the mean training cost after the last step is not "
-        "finite, so the job stopped and the network kept its parameters from "
-        f"the last epoch with a finite cost (step {progress.last_finite.steps}); "
-        "try a smaller learning rate"
+        f"finite, so the job stopped and {_kept_text(progress)}; try a smaller "
+        "learning rate"
     )
 
 
@@ -116,6 +124,7 @@ class _Progress:
         self.steps_done = 0
         self.epochs_done = 0
         self.last_epoch = network.epochs
+        self.start_steps = network.steps
         self.per_epoch: list[dict[str, Any]] = []
         self.written_at = time.monotonic()
         self.saved_at = time.monotonic()
@@ -369,8 +378,7 @@ class TrainingRunner:
             if kept is not network:
                 error += (
                     "; the mean training cost before that step was not finite "
-                    "either, so the network kept its parameters from the last "
-                    f"epoch with a finite cost (step {kept.steps})"
+                    f"either, so {_kept_text(progress)}"
                 )
                 network = kept
         except Exception:
@@ -464,10 +472,23 @@ class TrainingRunner:
                 )
                 return
             history_id = None
-            if progress.steps_done > 0:
+            kept = network.steps - progress.start_steps
+            if kept > 0:
                 loaded = Loaded(row=row, network=network, dataset=dataset, conn=conn)
                 summary = f"trained {progress.steps_done} SGD steps ({status})"
+                if kept < progress.steps_done:
+                    summary += f", kept the first {kept}"
                 history_id = self.networks.record(loaded, "train", summary)
+            elif progress.steps_done > 0:
+                # The job kept none of its steps. Its checkpoints may have
+                # overwritten the row, so the state before the job goes back
+                # without a history entry, which undo would find empty.
+                network_store.save_document(
+                    conn,
+                    job.network_id,
+                    network_to_document(network, arrays=True),
+                    time.time(),
+                )
             network_store.set_training_job(conn, job.network_id, None)
             job_store.finish_job(
                 conn,

@@ -129,11 +129,14 @@ class Network:
         sizes = self.config.sizes
         L = self.config.num_layers
         name_w, name_b = names
-        if len(weights) != L or len(biases) != L:
-            raise ValueError(
-                f"{name_w} and {name_b} need one entry per layer 1..{L}, got "
-                f"{len(weights)} weight matrices and {len(biases)} bias vectors"
-            )
+        for name, values, kind in (
+            (name_w, weights, "weight matrices"),
+            (name_b, biases, "bias vectors"),
+        ):
+            if len(values) != L:
+                raise ValueError(
+                    f"{name} needs one entry per layer 1..{L}, got {len(values)} {kind}"
+                )
         checked_w, checked_b = [], []
         for l in range(1, L + 1):
             shape_w = (sizes[l], sizes[l - 1])

@@ -134,10 +134,6 @@ function datasetTitle(name) {
   return dataset?.title ?? name;
 }
 
-/**
- * Redraws the status line under the Create button: the name of the network
- * on screen, and a note when the form has changes that are not applied yet.
- */
 /** Returns the first field of the set-up form whose value is invalid. */
 function firstInvalidField() {
   return [...byId("setup-form").elements].find(
@@ -150,6 +146,11 @@ function fieldName(field) {
   return label || field.getAttribute("aria-label") || field.id;
 }
 
+/**
+ * Redraws the status line under the Create button: the name of the network
+ * on screen, and a note when the form has changes that are not applied yet
+ * or a field that blocks them.
+ */
 export function renderSetupStatus() {
   const element = byId("setup-status");
   const network = shownNetwork();

@@ -301,12 +301,20 @@ async function renderCurveFit(element) {
       hovertemplate: "x=%{x:.4g}<br>a=%{y:.5g}<extra></extra>",
     });
   }
+  // Non-finite outputs arrive as the strings "NaN" and "Infinity", which
+  // Plotly leaves out of the line, so a note says why it has gaps.
+  const gaps = curve.a.some((a) => !Number.isFinite(a[0]));
   const layout = {
     margin: { l: 40, r: 10, t: 22, b: 34 },
     xaxis: { title: { text: feature(0), font: axisFont(), standoff: 2 } },
-    yaxis: { title: { text: "y", font: axisFont(), standoff: 2 } },
+    yaxis: { title: { text: "y", font: axisFont(), standoff: 2 },
+      automargin: true },
     legend: { orientation: "h", y: 1.0, yanchor: "bottom", x: 0,
       font: { size: 10 } },
+    annotations: gaps ? [{ text: "a<sup>L</sup> is NaN or ±∞ where the " +
+      "line is missing", xref: "paper", yref: "paper", x: 0.5, y: 0.5,
+      showarrow: false, font: { size: 12, color: "#000000" },
+      bgcolor: "#ffffff" }] : [],
     uirevision: "fit",
   };
   figures.side = { data, layout };

@@ -248,6 +248,7 @@ def test_export_import_round_trip(client: TestClient) -> None:
         ({"version": 1.0}, "version"),
         ({"weights": [[[1.0]]]}, "weights"),
         ({"velocity_w": [[[0.0]], [[0.0]]]}, "velocity_w.0"),
+        ({"velocity_b": []}, "velocity_b"),
         ({"initial": {"weights": [[[1.0]]], "biases": [[1.0]]}}, "initial.weights"),
         ({"counters": {"steps": -1}}, "counters.steps"),
         ({"config": {"sizes": [2, 4, 2]}}, "config.hidden_activation"),

@@ -224,9 +224,9 @@ def test_diverging_job_fails_and_keeps_last_finite_state(client: TestClient) -> 
     # would not: the cost after the last step it kept is a finite number.
     assert isinstance(state["cost"]["train"], float), state["cost"]
     assert isinstance(state["cost"]["test"], float), state["cost"]
-    history = client.get(f"/api/networks/{network_id}/history").json()["entries"]
-    assert history[-1]["steps"] == state["steps"]
-    assert state["steps"] <= job["steps_done"]
+    # Here even the first steps overflow the cost, so the job keeps none.
+    assert state["steps"] == 0
+    assert client.get(f"/api/networks/{network_id}/history").json()["entries"] == []
 
 
 def test_stale_job_checkpoint_becomes_history(db_path: Path) -> None:
@@ -270,3 +270,57 @@ def test_stale_job_checkpoint_becomes_history(db_path: Path) -> None:
     with TestClient(create_app(settings)) as client:
         entries = client.get(f"{path}/history").json()["entries"]
         assert [entry["kind"] for entry in entries] == ["step", "train"]
+
+
+def test_job_keeping_no_step_adds_no_history(client: TestClient) -> None:
+    body = {
+        "dataset": "line",
+        "sizes": [1, 1],
+        "output_activation": "identity",
+        "learning_rate": 1e6,
+        "batch_size": 1,
+    }
+    network_id = post_network(client, **body)["id"]
+    path = f"/api/networks/{network_id}"
+    for _ in range(2):
+        assert client.post(f"{path}/step").status_code == 200
+    before = client.get(f"{path}/export").json()
+    job = client.post(f"{path}/train", json={"steps": 30}).json()
+    job = wait_for_job(client, network_id, job["job_id"])
+    assert job["status"] == "failed"
+    assert "kept its parameters from before the job (step 2)" in job["error"]
+    assert job["history_id"] is None
+    assert client.get(f"{path}/export").json() == before
+    entries = client.get(f"{path}/history").json()["entries"]
+    assert [entry["kind"] for entry in entries] == ["step", "step"]
+    undone = client.post(f"{path}/undo").json()
+    assert undone["steps"] == 1
+
+
+def test_job_falling_back_an_epoch_says_so(client: TestClient) -> None:
+    # Epoch 1 ends with a huge but finite cost; epoch 2 overflows it.
+    body = {
+        "dataset": "sine",
+        "sizes": [1, 8, 1],
+        "hidden_activation": "relu",
+        "output_activation": "identity",
+        "learning_rate": 1e6,
+        "batch_size": 7,
+    }
+    network_id = post_network(client, **body)["id"]
+    path = f"/api/networks/{network_id}"
+    job = client.post(f"{path}/train", json={"epochs": 3}).json()
+    job = wait_for_job(client, network_id, job["job_id"])
+    assert job["status"] == "failed"
+    assert "the last epoch with a finite cost" in job["error"]
+    state = client.get(path).json()
+    assert state["epochs"] == 1
+    assert state["steps"] < job["steps_done"]
+    entries = client.get(f"{path}/history").json()["entries"]
+    assert len(entries) == 1
+    assert entries[0]["steps"] == state["steps"]
+    expected = (
+        f"trained {job['steps_done']} SGD steps (failed), "
+        f"kept the first {state['steps']}"
+    )
+    assert entries[0]["summary"] == expected

@@ -1,6 +1,9 @@
 """Mini-batch steps, continuous training, undo, rewind and reset in the page,
 checked against the API's numbers, and a 64-30-10 digits network."""
 
+import json
+from pathlib import Path
+
 import httpx
 import pytest
 from page_driver import PageDriver
@@ -259,3 +262,22 @@ def test_sine_fit_curve_follows_training(driver: PageDriver, api: httpx.Client) 
     assert after["y"] == [a[0] for a in expected["a"]]
     assert after["y"] != before["y"], "the fitted curve did not move"
     driver.screenshot("training-sine-fit")
+
+
+def test_fit_curve_notes_non_finite_output(
+    driver: PageDriver, api: httpx.Client, tmp_path: Path
+) -> None:
+    driver.open("dataset=sine&sizes=1-2-1&hidden=identity&output=identity&seed=2")
+    document = api.get(f"/api/networks/{driver.network_id()}/export").json()
+    # a^L = 2e400 x overflows for every x of the curve except x = 0.
+    document["weights"] = [[[1e200], [1e200]], [[1e200, 1e200]]]
+    document["biases"] = [[0.0, 0.0], [0.0]]
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(document))
+    driver.page.set_input_files("#import-json", str(path))
+    driver.idle()
+    annotations = driver.page.evaluate(
+        "() => document.getElementById('side').layout.annotations.map((a) => a.text)"
+    )
+    assert any("NaN or ±∞" in text for text in annotations), annotations
+    driver.screenshot("training-fit-non-finite")

@@ -230,7 +230,10 @@ INVALID = [
         ["config", "colour"], "red", "unknown fields: colour", id="config-key"
     ),
     pytest.param(["weights", 0], [[1.0, 2.0, 3.0]], r"w\^1", id="weight-shape"),
-    pytest.param(["weights"], [], "one entry per layer", id="weight-count"),
+    pytest.param(["weights"], [], "^weights needs one entry per layer", id="w-count"),
+    pytest.param(
+        ["velocity_b"], [], "^velocity_b needs one entry per layer", id="vb-count"
+    ),
     pytest.param(["biases", 2, 0], "x", r"b\^3", id="bias-text"),
     pytest.param(["biases", 1, 0], float("nan"), "NaN", id="bias-nan"),
     pytest.param(
