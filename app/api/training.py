@@ -9,8 +9,8 @@ saved when the job ends: done, cancelled (the steps taken so far are
 kept), or failed on divergence. A step that makes a parameter NaN or
 infinite stops the job, which keeps the parameters from before that step.
 An epoch whose mean training cost is not finite stops the job too, which
-then keeps the parameters of the last epoch whose cost was finite; so does
-a job whose last parameters give a cost that is not finite. All end
+then keeps the parameters of the last epoch whose cost was finite. A job
+whose last parameters give a cost that is not finite does the same. All end
 with status "failed" and an error that starts with "training diverged" or
 "step N diverged". While a job runs, its parameters are also saved every
 Settings.job_checkpoint_seconds without a history entry. So a server that is
@@ -75,9 +75,9 @@ def epoch_metrics(network: Network, dataset: Dataset) -> dict[str, Any]:
 
 
 def _kept_text(progress: "_Progress") -> str:
-    """Say which parameters a job that fell back to last_finite kept."""
+    """Return which parameters a job that fell back to last_finite kept."""
     steps = progress.last_finite.steps
-    if progress.last_finite.steps == progress.start_steps:
+    if steps == progress.start_steps:
         return f"the network kept its parameters from before the job (step {steps})"
     return (
         "the network kept its parameters from the last epoch with a finite "
@@ -368,19 +368,19 @@ class TrainingRunner:
                 network = progress.last_finite
             elif progress.steps_done < job.steps_total:
                 status = job_store.CANCELLED
-            kept = self._finite_or_last(network, dataset, progress)
-            if kept is not network:
+            fallback = self._finite_or_last(network, dataset, progress)
+            if fallback is not network:
                 status, error = job_store.FAILED, _cost_diverged_text(progress)
-                network = kept
+                network = fallback
         except DivergenceError as exc:
             status, error = job_store.FAILED, str(exc)
-            kept = self._finite_or_last(network, dataset, progress)
-            if kept is not network:
+            fallback = self._finite_or_last(network, dataset, progress)
+            if fallback is not network:
                 error += (
                     "; the mean training cost before that step was not finite "
                     f"either, so {_kept_text(progress)}"
                 )
-                network = kept
+                network = fallback
         except Exception:
             logger.exception("job %s of network %s failed", job.id, job.network_id)
             status = job_store.FAILED
@@ -408,7 +408,9 @@ class TrainingRunner:
         the quadratic cost). Network.step rejects such a step, so a job must
         not keep its result either.
         """
-        if network is progress.last_finite or progress.steps_done == 0:
+        # last_finite is a copy taken after an epoch whose cost was finite.
+        # When no step followed it, its cost is the network's, known already.
+        if network.steps == progress.last_finite.steps:
             return network
         if math.isfinite(training_cost(network, dataset)):
             return network
@@ -472,12 +474,12 @@ class TrainingRunner:
                 )
                 return
             history_id = None
-            kept = network.steps - progress.start_steps
-            if kept > 0:
+            kept_steps = network.steps - progress.start_steps
+            if kept_steps > 0:
                 loaded = Loaded(row=row, network=network, dataset=dataset, conn=conn)
                 summary = f"trained {progress.steps_done} SGD steps ({status})"
-                if kept < progress.steps_done:
-                    summary += f", kept the first {kept}"
+                if kept_steps < progress.steps_done:
+                    summary += f", kept the first {kept_steps}"
                 history_id = self.networks.record(loaded, "train", summary)
             elif progress.steps_done > 0:
                 # The job kept none of its steps. Its checkpoints may have

@@ -32,7 +32,7 @@ class ForwardTrace:
 
     equations maps each traced quantity (z, a, a_output, cost, grad_a,
     delta_output, delta_hidden, grad_b, grad_w) to the key of the equation
-    in EQUATIONS that produced it; see equations.equation_keys.
+    in EQUATIONS that produced it. equations.equation_keys builds it.
     """
 
     x: FloatArray

@@ -194,8 +194,8 @@ function softmaxSection(l, j) {
   const powers = z.map((v) => Math.exp(v - shift));
   const total = powers.reduce((sum, v) => sum + v, 0);
   const general = math(symbol("a", l, j), mo("="), softmaxFormula(l, j));
-  // A power of e with its number takes a third of the panel's width, so
-  // more than three are abbreviated; the table below lists every one.
+  // A power of e with its number takes about a third of the panel's width,
+  // so more than three are abbreviated. The table below lists every one.
   const shownTerms = z.length <= 3 ? z.map(exponential)
     : [...z.slice(0, 2).map(exponential), mo("⋯"), exponential(z.at(-1))];
   const filled = math(mo("="), mfrac(exponential(z[j]),

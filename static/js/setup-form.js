@@ -32,7 +32,7 @@ let datasets = [];
 /** Returns the NetworkState shown on the page, or null; set at start. */
 let shownNetwork = () => null;
 
-// How the choice lists show the API's names of activations and costs.
+// Labels of the choice lists, by the API's name of an activation or cost.
 const CHOICE_LABELS = {
   relu: "ReLU",
   leaky_relu: "leaky ReLU",
@@ -140,7 +140,7 @@ function firstInvalidField() {
     (field) => field.willValidate && !field.validity.valid);
 }
 
-/** Returns the name a student sees for a form field. */
+/** Returns the name of a form field as its label shows it. */
 function fieldName(field) {
   const label = field.labels?.[0]?.firstChild?.textContent?.trim();
   return label || field.getAttribute("aria-label") || field.id;
@@ -160,7 +160,7 @@ export function renderSetupStatus() {
   const invalid = firstInvalidField();
   if (invalid) {
     // The browser's own message appears only after a press of Create
-    // network, so the status line says at once what blocks it.
+    // network, so the status line names the blocking field at once.
     element.classList.add("pending");
     element.textContent = `Cannot create yet: ${fieldName(invalid)}: ` +
       `${invalid.validationMessage}`;

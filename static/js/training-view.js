@@ -302,7 +302,7 @@ async function renderCurveFit(element) {
     });
   }
   // Non-finite outputs arrive as the strings "NaN" and "Infinity", which
-  // Plotly leaves out of the line, so a note says why it has gaps.
+  // Plotly leaves out of the line, so a note explains the gaps.
   const gaps = curve.a.some((a) => !Number.isFinite(a[0]));
   const layout = {
     margin: { l: 40, r: 10, t: 22, b: 34 },

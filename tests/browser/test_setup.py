@@ -140,7 +140,7 @@ def test_report_is_self_contained(
     assert "<script src" not in html
     assert "<link" not in html
     assert "layer 0" in html
-    # Each figure has a title, and the network's says which stage it shows.
+    # Each figure has a title, and the network's names the stage it shows.
     caption = driver.page.inner_html("#caption")
     assert f"<h2>Network at the stage shown</h2><p>{caption}</p>" in html
     assert "<h2>Cost and accuracy during training</h2>" in html

@@ -192,7 +192,7 @@ def test_csv_rejects_long_row():
 
 
 @pytest.mark.parametrize("value", ["1_000", "\u0661\u0662", "0x1A", "1.5.2", "e5"])
-def test_csv_rejects_what_only_python_reads_as_a_number(value):
+def test_csv_rejects_python_only_numbers(value):
     # float() accepts underscores and digits of other scripts; a CSV reader
     # should not.
     text = make_csv(["1,2,x", f"{value},4,y", "5,6,x", "7,8,y"])

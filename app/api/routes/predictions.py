@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/networks", tags=["backpropagation"])
 
 
 def _load_for(
-    services: Services, network_id: str, resolution: int, n_inputs: int, path: str
+    services: Services, network_id: str, resolution: int, n_inputs: int, endpoint: str
 ) -> Loaded:
     """Check the resolution, then load a network that has n_inputs inputs."""
     limits = services.settings.limits
@@ -40,10 +40,10 @@ def _load_for(
     loaded = services.networks.load(network_id)
     n_0 = loaded.network.config.sizes[0]
     if n_0 != n_inputs:
+        inputs = "1 input" if n_inputs == 1 else f"{n_inputs} inputs"
         raise ApiError(
             422,
-            f"{path} needs a network with {n_inputs} "
-            f"input{'s' if n_inputs > 1 else ''}, this one has {n_0}",
+            f"{endpoint} needs a network with {inputs}, this one has {n_0}",
             "network_id",
         )
     return loaded
