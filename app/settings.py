@@ -41,6 +41,7 @@ class Limits:
     max_history: int = 500
     # 100 MiB keeps all 500 snapshots of a 784-30-10 network (191 kB each).
     max_history_bytes: int = 100 * 1024 * 1024
+    max_database_bytes: int = 2 * 1024 * 1024 * 1024
     max_gradient_check_parameters: int = 5000
     max_running_jobs: int = 4
     max_datasets: int = 200
@@ -81,6 +82,9 @@ LIMIT_TEXT: dict[str, str] = {
     "max_upload_columns": "columns of one uploaded CSV file, the target included",
     "max_history": "history entries per network; past it the oldest tenth is dropped",
     "max_history_bytes": "bytes of parameter snapshots in one network's history",
+    "max_database_bytes": "bytes in use in the database; past it the histories of "
+    "the least recently used networks are cut to their newest entry (checked "
+    "after each 1/64 of it written)",
     "max_gradient_check_parameters": "parameters of a network for gradient-check",
     "max_running_jobs": "training jobs running at once on the whole server",
     "max_datasets": "stored uploaded data sets; unused ones expire first",

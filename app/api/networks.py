@@ -26,6 +26,7 @@ from app.api.limits import check_batch_size, check_sizes
 from app.api.schemas.networks import NetworkCreate, NetworkDocument
 from app.api.store import jobs as job_store
 from app.api.store import networks as store
+from app.api.store.budget import DatabaseBudget
 from app.api.store.db import Database
 from app.api.store.tallies import HistoryTallies
 from app.api.store.uploads import upload_exists
@@ -126,6 +127,7 @@ class NetworkService:
         # instead of on the event loop, or the reverse, never change a result.
         self._shapes: OrderedDict[str, tuple[int, int]] = OrderedDict()
         self._tallies = HistoryTallies()
+        self._budget = DatabaseBudget(settings.limits.max_database_bytes, self._tallies)
 
     # Creation
 
@@ -216,6 +218,17 @@ class NetworkService:
         kind: str,
     ) -> dict[str, Any]:
         network_id = new_id()
+        # The state is computed before the row is written, so that a network
+        # whose evaluation fails is not stored.
+        state = network_state(
+            network_id,
+            network,
+            dataset,
+            dataset_name=dataset_name,
+            dataset_options=dataset_options,
+            training_job=None,
+            history_length=0,
+        )
         now = time.time()
         with self.db.write() as conn:
             # The data set may come from this process's cache, while another
@@ -249,15 +262,7 @@ class NetworkService:
             list(network.config.sizes),
             dataset_name,
         )
-        return network_state(
-            network_id,
-            network,
-            dataset,
-            dataset_name=dataset_name,
-            dataset_options=dataset_options,
-            training_job=None,
-            history_length=0,
-        )
+        return state
 
     def _make_room(self, conn: sqlite3.Connection) -> None:
         """Delete the least recently used networks beyond max_networks - 1."""
@@ -479,6 +484,7 @@ class NetworkService:
             max_bytes=limits.max_history_bytes,
             touch_interval=TOUCH_INTERVAL_SECONDS,
             tallies=self._tallies,
+            budget=self._budget,
         )
 
     def history(self, network_id: str) -> list[store.HistoryEntry]:

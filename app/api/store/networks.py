@@ -27,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from app.api.store.budget import DatabaseBudget
 from app.api.store.codec import pack_document, unpack_document
 from app.api.store.tallies import HistoryTallies
 
@@ -272,6 +273,7 @@ def save_change(
     max_bytes: int,
     touch_interval: float,
     tallies: HistoryTallies,
+    budget: DatabaseBudget,
 ) -> int:
     """Save body as the current state, append it to the history; return the id.
 
@@ -294,18 +296,19 @@ def save_change(
     if dropped is None:
         if not row.in_history or now - row.last_used > touch_interval:
             save_body(conn, network_id, IN_HISTORY, now)
-        return history_id
-    # The newest dropped snapshot is the state before the oldest kept entry.
-    conn.execute(
-        "UPDATE networks SET document = ?, updated_at = ?, last_used = ?, "
-        "base = (SELECT document FROM history WHERE id = ?) WHERE id = ?",
-        (IN_HISTORY, now, now, dropped, network_id),
-    )
-    conn.execute(
-        "DELETE FROM history WHERE network_id = ? AND id <= ?",
-        (network_id, dropped),
-    )
-    tallies.forget(network_id)
+    else:
+        # The newest dropped snapshot is the state before the oldest kept entry.
+        conn.execute(
+            "UPDATE networks SET document = ?, updated_at = ?, last_used = ?, "
+            "base = (SELECT document FROM history WHERE id = ?) WHERE id = ?",
+            (IN_HISTORY, now, now, dropped, network_id),
+        )
+        conn.execute(
+            "DELETE FROM history WHERE network_id = ? AND id <= ?",
+            (network_id, dropped),
+        )
+        tallies.forget(network_id)
+    budget.after_write(conn, len(body))
     return history_id
 
 
