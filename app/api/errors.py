@@ -9,6 +9,7 @@ transaction, which is rolled back when an exception leaves it.
 
 import logging
 import re
+import reprlib
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -67,9 +68,22 @@ def limit_exceeded(
     )
 
 
+# Shows only the first levels and items of a list or dict. A plain repr would
+# first build the text of the whole value, and it recurses once per level of
+# nesting, so a body nested about a thousand levels deep made it fail.
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel = 3
+_SHORT_REPR.maxlist = _SHORT_REPR.maxtuple = 8
+_SHORT_REPR.maxdict = 4
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = MAX_QUOTED
+
+
 def quote(value: Any) -> str:
     """Return a short repr of a rejected value for an error message."""
-    text = repr(value)
+    if isinstance(value, list | dict | tuple):
+        text = _SHORT_REPR.repr(value)
+    else:
+        text = repr(value)
     if len(text) > MAX_QUOTED:
         text = text[: MAX_QUOTED - 3] + "..."
     return text
@@ -171,7 +185,9 @@ _PARSE_ERRORS: dict[str, tuple[str | None, str]] = {
     ),
     "There was an error parsing the body": (
         None,
-        "the request body could not be read as JSON; send JSON encoded as UTF-8",
+        "the request body could not be read as JSON: it is not UTF-8, or its "
+        "arrays and objects are nested more than about 900 levels deep; send "
+        "JSON encoded as UTF-8",
     ),
 }
 

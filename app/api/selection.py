@@ -21,12 +21,14 @@ def dataset_example(dataset: Dataset, split: str, index: int) -> Selected:
     x, y = dataset.arrays("train" if split == "train" else "test")
     total = x.shape[0]
     if index >= total:
-        raise ApiError(
-            422,
-            f"index {index} is out of range: the {split} split of data set "
-            f"{dataset.name} has {total} examples (indices 0..{total - 1})",
-            "index",
+        where = f"the {split} split of data set {dataset.name}"
+        message = (
+            f"index {index} is out of range: {where} has {total} examples "
+            f"(indices 0..{total - 1})"
+            if total
+            else f"index {index} is out of range: {where} is empty"
         )
+        raise ApiError(422, message, "index")
     return x[index : index + 1], y[index : index + 1], {"split": split, "index": index}
 
 

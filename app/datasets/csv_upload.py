@@ -47,12 +47,19 @@ class CsvError(ValueError):
     """
 
     def __init__(
-        self, message: str, *, row: int | None = None, column: str | None = None
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        limit: tuple[str, int] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.row = row
         self.column = column
+        # The parse_csv argument that was exceeded, and its value.
+        self.limit = limit
 
 
 def parse_csv(
@@ -176,8 +183,9 @@ def _read_rows(
             if len(rows) >= max_rows:
                 raise CsvError(
                     f"line {reader.line_num}: the file has more than {max_rows} "
-                    "data rows, the limit",
+                    f"data rows, above the limit of {max_rows}",
                     row=reader.line_num,
+                    limit=("max_rows", max_rows),
                 )
             if len(cells) != len(header):
                 raise CsvError(
@@ -206,9 +214,9 @@ def _check_header(cells: list[str], line: int, max_columns: int) -> list[str]:
     names = [cell.strip() for cell in cells]
     if len(names) > max_columns:
         raise CsvError(
-            f"the header has {len(names)} columns, more than the limit of "
-            f"{max_columns}",
+            f"the header has {len(names)} columns, above the limit of {max_columns}",
             row=line,
+            limit=("max_columns", max_columns),
         )
     if all(_to_float(name) is not None for name in names):
         raise CsvError(
@@ -339,8 +347,21 @@ def _check_split_sizes(
 
 
 def _scale_columns(x: FloatArray) -> FloatArray:
-    lo = x.min(axis=0)
-    span = x.max(axis=0) - lo
+    """Scale each column to [0, 1] by its minimum and maximum.
+
+    max - min overflows when a column holds numbers near both +1.8e308 and
+    -1.8e308. Such columns are scaled from halved values, whose differences
+    cannot overflow. Halving is exact for numbers of normal size, so the
+    result is the same as unhalved wherever both forms are finite.
+    """
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    with np.errstate(over="ignore"):
+        span = hi - lo
+    halve = ~np.isfinite(span)
+    if halve.any():
+        x = np.where(halve, x / 2.0, x)
+        lo = np.where(halve, lo / 2.0, lo)
+        span = np.where(halve, hi / 2.0 - lo, span)
     safe_span = np.where(span > 0.0, span, 1.0)
     scaled: FloatArray = np.where(span > 0.0, (x - lo) / safe_span, 0.0)
     return scaled

@@ -138,6 +138,25 @@ def test_upload_size_limit(db_path: Path) -> None:
     assert response.json()["limit"] == "max_upload_bytes"
 
 
+@pytest.mark.parametrize(
+    ("limits", "limit", "maximum"),
+    [
+        ({"max_upload_rows": 10}, "max_upload_rows", 10),
+        ({"max_upload_columns": 2}, "max_upload_columns", 2),
+    ],
+)
+def test_upload_row_column_limits_named(
+    db_path: Path, limits: dict[str, int], limit: str, maximum: int
+) -> None:
+    app = create_app(make_settings(db_path, **limits))
+    with TestClient(app) as client:
+        response = upload(client)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert (body["limit"], body["maximum"]) == (limit, maximum)
+    assert limit in body["detail"] and f"limit of {maximum}" in body["detail"]
+
+
 def test_uploads_in_use_do_not_expire(db_path: Path) -> None:
     app = create_app(make_settings(db_path, max_datasets=1))
     with TestClient(app) as client:
@@ -147,3 +166,18 @@ def test_uploads_in_use_do_not_expire(db_path: Path) -> None:
         assert response.status_code == 409, response.text
         assert response.json()["limit"] == "max_datasets"
         assert client.get(f"/api/datasets/{first}").status_code == 200
+
+
+def test_empty_test_split_explained(client: TestClient) -> None:
+    response = upload(client, test_fraction=0)
+    assert response.status_code == 201, response.text
+    assert response.json()["n_test"] == 0
+    network_id = post_network(client, dataset=response.json()["id"])["id"]
+
+    response = client.post(
+        f"/api/networks/{network_id}/forward", json={"split": "test", "index": 0}
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "index"
+    assert response.json()["detail"].endswith("is empty")

@@ -300,3 +300,16 @@ def test_least_recently_used_expire(db_path: Path) -> None:
         assert client.get(f"/api/networks/{ids[1]}").status_code == 404
         for kept in (ids[0], ids[2], newest):
             assert client.get(f"/api/networks/{kept}").status_code == 200
+
+
+def test_import_version_error_names_version(client: TestClient) -> None:
+    network_id = post_network(client)["id"]
+    document = client.get(f"/api/networks/{network_id}/export").json()
+    document["version"] = 99
+
+    response = client.post("/api/networks/import", json=document)
+
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert "should be 1, the only document version this server reads" in detail
+    assert detail.endswith("got 99")

@@ -389,3 +389,104 @@ def test_long_upload_file_name_is_explained(client: TestClient) -> None:
     assert response.status_code == 400
     assert response.json()["field"] == "file"
     assert "file name" in response.json()["detail"]
+
+
+# Numbers at the edge of float64
+
+
+@pytest.mark.parametrize("key", ["weights", "biases", "velocity_w", "velocity_b"])
+def test_import_rejects_whole_numbers_beyond_float64(
+    client: TestClient, key: str
+) -> None:
+    network_id = post_network(client)["id"]
+    document = client.get(f"/api/networks/{network_id}/export").json()
+    first = document[key][0]
+    # A whole number has no float bound in JSON; this one is 10 times the
+    # largest float64 and cannot be converted to one.
+    if isinstance(first[0], list):
+        first[0][0] = -(10**309)
+        path = f"{key}.0.0.0"
+    else:
+        first[0] = 10**309
+        path = f"{key}.0.0"
+
+    response = client.post("/api/networks/import", json=document)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == path
+    assert "1.8e308" in response.json()["detail"]
+
+
+def test_upload_scales_huge_range_finitely(
+    client: TestClient,
+) -> None:
+    # max - min of the first column overflows to infinity.
+    rows = ["a,b,y", "1e308,1,0", "-1e308,2,1", "0,3,0"]
+    rows += [f"{i},{i + 1},{i % 2}" for i in range(4, 12)]
+    data = ("\n".join(rows) + "\n").encode()
+    response = client.post(
+        "/api/datasets",
+        files={"file": ("wide.csv", data, "text/csv")},
+        data={"target": "y", "test_fraction": "0.25"},
+    )
+    assert response.status_code == 201, response.text
+    dataset_id = response.json()["id"]
+
+    inputs = [
+        example["input"]
+        for split in ("train", "test")
+        for example in client.get(
+            f"/api/datasets/{dataset_id}/examples?split={split}"
+        ).json()["examples"]
+    ]
+    assert len(inputs) == 11
+    assert all(isinstance(value, float) for row in inputs for value in row)
+    # -1e308 and 1e308 are the ends of the first column, and 0 its middle.
+    assert sorted(row[0] for row in inputs)[:: len(inputs) - 1] == [0.0, 1.0]
+    assert 0.5 in [row[0] for row in inputs]
+    post_network(client, dataset=dataset_id)
+
+
+def test_failed_create_stores_nothing(
+    client: TestClient, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.api import networks as network_service
+    from app.api.errors import ApiError
+
+    def failing_state(*args: Any, **kwargs: Any) -> Any:
+        raise ApiError(422, "the data set cannot be evaluated", "dataset")
+
+    count = "SELECT COUNT(*) FROM networks"
+    conn = app.state.services.db.connection()
+    before = conn.execute(count).fetchone()[0]
+    monkeypatch.setattr(network_service, "network_state", failing_state)
+
+    response = client.post("/api/networks", json={"dataset": "xor"})
+
+    assert response.status_code == 422, response.text
+    assert conn.execute(count).fetchone()[0] == before
+
+
+def test_deep_nesting_gets_client_error(client: TestClient) -> None:
+    # Python's JSON parser reads up to about 960 levels here; just below
+    # that, quoting the rejected value in the message once ran out of stack.
+    statuses = set()
+    for depth in range(850, 1150):
+        body = b'{"sizes": ' + b"[" * depth + b"]" * depth + b"}"
+        response = _post_json(client, "/api/networks", body)
+        assert response.status_code in (400, 422), (depth, response.text)
+        statuses.add(response.status_code)
+    # Both the parser's limit and the validator's message are reached.
+    assert statuses == {400, 422}
+
+
+def test_quote_of_a_deep_value_is_short() -> None:
+    from app.api.errors import MAX_QUOTED, quote
+
+    deep: list[Any] = []
+    inner = deep
+    for _ in range(5000):
+        inner.append([])
+        inner = inner[0]
+    assert quote(deep) == "[[[[...]]]]"
+    assert len(quote(list(range(10**5)))) <= MAX_QUOTED

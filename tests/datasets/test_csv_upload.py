@@ -279,9 +279,7 @@ def test_csv_rejects_too_many_rows():
 
 
 def test_csv_rejects_too_many_columns():
-    assert_rejected(
-        ANIMALS, "3 columns, more than the limit of 2", row=1, max_columns=2
-    )
+    assert_rejected(ANIMALS, "3 columns, above the limit of 2", row=1, max_columns=2)
     assert parse(ANIMALS, max_columns=3).n_inputs == 2
 
 

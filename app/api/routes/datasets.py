@@ -200,7 +200,18 @@ def upload_dataset(
         )
     except CsvError as exc:
         field = "target" if exc.column == target and exc.row is None else "file"
-        raise ApiError(422, str(exc), field, row=exc.row, column=exc.column) from None
+        extra: dict[str, Any] = {}
+        if exc.limit is not None:
+            # The parse_csv argument stands for the server's setting.
+            name, value = exc.limit
+            setting = "max_upload_" + name.removeprefix("max_")
+            extra = {"limit": setting, "maximum": value}
+            message = f"{exc} ({setting})"
+        else:
+            message = str(exc)
+        raise ApiError(
+            422, message, field, row=exc.row, column=exc.column, **extra
+        ) from None
     upload_id = new_id()
     with services.db.write() as conn:
         _make_room(conn, settings.limits.max_datasets)

@@ -26,6 +26,8 @@ from app.api.schemas.common import MAX_ABS_VALUE, Value
 ARRAY_ITEM_ERROR = "array_item"
 # Largest index of an example that a request may name.
 MAX_INDEX = 2**31
+# A whole number above this rounds to infinity as a float.
+FLOAT64_MAX = int(np.finfo(np.float64).max)
 
 
 def _leaf_problem(
@@ -44,6 +46,10 @@ def _leaf_problem(
         return f"must be >= {_bound_text(low)}"
     if high is not None and item > high:
         return f"must be <= {_bound_text(high)}"
+    if integer and not -(2**63) <= item < 2**63:
+        return "must be a whole number between -2^63 and 2^63 - 1"
+    if kind is int and not integer and abs(item) > FLOAT64_MAX:
+        return "must be a number of float64 size (at most about 1.8e308 in magnitude)"
     return None
 
 

@@ -318,8 +318,11 @@ class NetworkDocument(RequestModel):
     @classmethod
     def _whole_version(cls, value: Any) -> Any:
         # Literal[1] alone accepts true and 1.0, which equal 1 in Python.
-        if type(value) is not int:
-            raise ValueError("should be the whole number 1")
+        if type(value) is not int or value != 1:
+            raise ValueError(
+                "should be 1, the only document version this server reads "
+                "(as GET /api/networks/{id}/export writes it)"
+            )
         return value
 
 
