@@ -72,9 +72,9 @@ TOYS: dict[str, ToySpec] = {
         "classification",
         toys.xor,
         0.1,
-        ["x_1", "x_2"],
+        ["x_0", "x_1"],
         ["same sign", "opposite signs"],
-        "Points in the four quadrants, class 1 where x_1 and x_2 have opposite "
+        "Points in the four quadrants, class 1 where x_0 and x_1 have opposite "
         "signs. No single line separates the classes, so a hidden layer is "
         "needed.",
     ),
@@ -83,7 +83,7 @@ TOYS: dict[str, ToySpec] = {
         "classification",
         toys.blobs,
         0.25,
-        ["x_1", "x_2"],
+        ["x_0", "x_1"],
         ["lower left", "upper right"],
         "Two Gaussian clusters on the diagonal, and noise is their standard "
         "deviation. A single line separates them when noise is small.",
@@ -93,7 +93,7 @@ TOYS: dict[str, ToySpec] = {
         "classification",
         toys.circles,
         0.05,
-        ["x_1", "x_2"],
+        ["x_0", "x_1"],
         ["outer ring", "inner disc"],
         "A disc inside a ring. The boundary is a circle, which a few hidden "
         "neurons can approximate.",
@@ -103,7 +103,7 @@ TOYS: dict[str, ToySpec] = {
         "classification",
         toys.spirals,
         0.03,
-        ["x_1", "x_2"],
+        ["x_0", "x_1"],
         ["arm A", "arm B"],
         "Two interleaved spiral arms of 1.25 turns. The hardest toy problem, "
         "which needs more hidden neurons or layers.",
@@ -113,7 +113,7 @@ TOYS: dict[str, ToySpec] = {
         "classification",
         toys.moons,
         0.1,
-        ["x_1", "x_2"],
+        ["x_0", "x_1"],
         ["upper moon", "lower moon"],
         "Two interleaving half circles with a curved boundary between them.",
     ),
@@ -131,9 +131,9 @@ TOYS: dict[str, ToySpec] = {
         "regression",
         toys.plane,
         0.1,
-        ["x_1", "x_2"],
+        ["x_0", "x_1"],
         None,
-        "Targets on the plane t = x_1 - 0.5 x_2 plus Gaussian noise, scaled to "
+        "Targets on the plane t = x_0 - 0.5 x_1 plus Gaussian noise, scaled to "
         "[0.1, 0.9].",
     ),
     "sine": ToySpec(

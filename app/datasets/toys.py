@@ -126,7 +126,7 @@ def line(
 def plane(
     rng: np.random.Generator, samples: int, noise: float
 ) -> tuple[FloatArray, FloatArray]:
-    """Draw the plane t = x_1 - 0.5 x_2 plus noise."""
+    """Draw the plane t = x_0 - 0.5 x_1 plus noise."""
     x = rng.uniform(-1.0, 1.0, size=(samples, 2))
     t = x[:, :1] - 0.5 * x[:, 1:] + noise * rng.standard_normal((samples, 1))
     return x, t

@@ -76,18 +76,43 @@ function setupLink() {
   return `${origin}${pathname}?${setupQuery(state.network)}`;
 }
 
+// The address ends in #network=ID, so that a reload shows the same network
+// with its training. A copied link leaves it out and makes a new network.
+const NETWORK_HASH = "#network=";
+
 /**
- * Puts the shown network's set-up in the address bar, so that the address
- * and a copied link always match the network on the page, including a
- * learning rate or mini-batch size changed since its creation.
+ * Puts the shown network's set-up and id in the address bar, so that the
+ * address and a copied link always match the network on the page, including
+ * a learning rate or mini-batch size changed since its creation.
  */
 function showAddress() {
   if (!state.network) {
     return;
   }
-  const link = setupLink();
-  if (window.location.href !== link) {
-    window.history.replaceState(null, "", link);
+  const address = `${setupLink()}${NETWORK_HASH}${state.network.id}`;
+  if (window.location.href !== address) {
+    window.history.replaceState(null, "", address);
+  }
+}
+
+/**
+ * Returns the network named by the address's #network=ID, or null when there
+ * is none or it no longer exists (it expired, or was deleted).
+ */
+async function networkFromAddress() {
+  const { hash } = window.location;
+  if (!hash.startsWith(NETWORK_HASH)) {
+    return null;
+  }
+  try {
+    return await api.getNetwork(hash.slice(NETWORK_HASH.length));
+  } catch (error) {
+    if (error.status !== 404) {
+      throw error;
+    }
+    showInfo("The network shown before the reload no longer exists, so a " +
+      "new one was made from the set-up in the address.");
+    return null;
   }
 }
 
@@ -152,7 +177,7 @@ function bindStepper() {
   byId("next").addEventListener("click", () => next());
   byId("previous").addEventListener("click", () => previous());
   const updateAutoplayButton = () => {
-    byId("autoplay").textContent = state.autoplay ? "⏸ Pause" : "▶ Play";
+    byId("autoplay").textContent = state.autoplay ? "❚❚ Pause" : "▶ Play";
     byId("autoplay").setAttribute("aria-pressed", String(state.autoplay));
   };
   const toggle = () => toggleAutoplay(updateAutoplayButton);
@@ -230,12 +255,14 @@ async function start() {
   }));
   const setup = setupFromQuery(window.location.search) ?? DEFAULT_SETUP;
   await enqueue(async () => {
-    let network;
-    try {
-      network = await api.createNetwork(setup);
-    } catch (error) {
-      showError(error);
-      network = await api.createNetwork(DEFAULT_SETUP);
+    let network = await networkFromAddress();
+    if (!network) {
+      try {
+        network = await api.createNetwork(setup);
+      } catch (error) {
+        showError(error);
+        network = await api.createNetwork(DEFAULT_SETUP);
+      }
     }
     await showNetwork(network);
   });

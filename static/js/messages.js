@@ -53,7 +53,36 @@ export function describeError(error) {
   if (error.status >= 500) {
     text = `The server failed: ${text}`;
   }
-  return field ? `${text} (field: ${field})` : text;
+  if (!field) {
+    return text;
+  }
+  const label = fieldLabel(field);
+  return label ? `${text} (in “${label}”, API field ${field})`
+    : `${text} (field: ${field})`;
+}
+
+// The page's own names of the request fields that its forms fill in.
+const FIELD_LABELS = {
+  learning_rate: "η (learning rate)",
+  batch_size: "Mini-batch m",
+  hidden_activation: "Hidden σ",
+  output_activation: "Output σ",
+  cost: "Cost",
+  seed: "Seed",
+  init: "Initial weights",
+  input: "or type an input x",
+  target: "and a target y",
+  index: "Index",
+  split: "Split",
+};
+
+/** Returns the page's label of an API field such as "sizes.1", or null. */
+function fieldLabel(field) {
+  const size = /^sizes\.(\d+)$/.exec(field);
+  if (size) {
+    return `layer ${size[1]}`;
+  }
+  return FIELD_LABELS[field] ?? null;
 }
 
 /** Shows an error in plain words; see describeError. */

@@ -297,9 +297,15 @@ function weightColourBarTrace(model) {
   };
 }
 
-function layerAnnotations(model) {
+// Columns closer than this many pixels get the short header "l = 3" over
+// the layer's size, because "layer 3" over "hidden, 5" would overlap.
+const FULL_HEADER_SPACING = 64;
+
+/** Headers over the columns; compact when columns are spacingPx apart. */
+function layerAnnotations(model, spacingPx) {
   const { columns } = model.layout;
   const L = columns.length - 1;
+  const compact = spacingPx < FULL_HEADER_SPACING;
   return columns.map((column) => {
     let role = "hidden";
     if (column.layer === 0) {
@@ -308,11 +314,14 @@ function layerAnnotations(model) {
       role = "output";
     }
     const current = column.layer === model.highlight;
+    const text = compact
+      ? `<b>l = ${column.layer}</b><br>${column.n}`
+      : `<b>layer ${column.layer}</b><br>${role}, ${column.n}`;
     return {
       // Above the plot area in pixels, so tall columns cannot cover them.
       x: column.layer, y: 1, xref: "x", yref: "paper", showarrow: false,
-      text: `<b>layer ${column.layer}</b><br>${role}, ${column.n}`,
-      font: { size: 12, color: current ? "#000000" : "#444444" },
+      text,
+      font: { size: compact ? 11 : 12, color: current ? "#000000" : "#444444" },
       yanchor: "bottom",
     };
   });
@@ -404,7 +413,9 @@ export function buildNetworkFigure(model, widthPx = null) {
     yaxis: { range: [-half - 0.7, half + 0.7], visible: false,
       fixedrange: true },
     coloraxis: colourAxis(model.neuronRange, model.neuronTitle, 1.0),
-    annotations: [...layerAnnotations(model), nonFiniteKey()],
+    annotations: [
+      ...layerAnnotations(model, plotWidth / (L + 0.8)), nonFiniteKey(),
+    ],
     shapes: highlightShapes(model),
     hovermode: "closest", hoverdistance: 12, dragmode: false,
     paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff",

@@ -122,7 +122,7 @@ async function trainChunk() {
 function setPlaying(playing) {
   state.training.playing = playing;
   const button = byId("train-toggle");
-  button.textContent = playing ? "⏸ Pause" : "▶ Train";
+  button.textContent = playing ? "❚❚ Pause" : "▶ Train";
   button.setAttribute("aria-pressed", String(playing));
   document.body.classList.toggle("training-active", playing);
   for (const id of ["batch-step", "undo", "rewind", "reset", "apply-setup"]) {

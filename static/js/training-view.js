@@ -67,7 +67,10 @@ export async function renderCurves(element) {
   const layout = {
     margin: { l: 48, r: 48, t: 28, b: 36 },
     xaxis: { title: { text: "steps", font: axisFont() }, rangemode: "tozero" },
-    yaxis: { title: { text: "cost", font: axisFont() }, rangemode: "tozero" },
+    // automargin widens the margin for long tick labels such as 1e+299, so
+    // that they do not run into the axis title.
+    yaxis: { title: { text: "cost", font: axisFont() }, rangemode: "tozero",
+      exponentformat: "e", automargin: true },
     yaxis2: {
       title: { text: "accuracy", font: axisFont() }, overlaying: "y",
       side: "right", range: [0, 1], tickformat: ".0%",
@@ -77,6 +80,10 @@ export async function renderCurves(element) {
       font: { size: 10 } },
     uirevision: "curves",
   };
+  if ((last?.steps ?? 0) < FEW_STEPS) {
+    // Whole steps only: before training the axis would show 0.2, 0.4, ...
+    Object.assign(layout.xaxis, { range: [0, FEW_STEPS], dtick: 1 });
+  }
   figures.curves = { data, layout };
   fitToElement(layout, element);
   await window.Plotly.react(element, data, layout, PLOT_CONFIG);
@@ -241,10 +248,20 @@ function twoClassScale() {
   return [[0, CLASS_COLOURS[0]], [0.5, "#ffffff"], [1, CLASS_COLOURS[1]]];
 }
 
+/**
+ * Returns the axis title of input i: its feature name, with the index of a
+ * name such as "x_0" as a subscript, as the panel writes x₀.
+ */
 function feature(i) {
-  const names = state.dataset?.feature_names;
-  return names && names[i] ? names[i] : `x${i}`;
+  const name = state.dataset?.feature_names?.[i] ?? `x_${i}`;
+  return name.replace(/^x_(\d+)$/, "x<sub>$1</sub>");
 }
+
+// Until this many steps, the learning curve's axis runs from 0 to it.
+const FEW_STEPS = 5;
+
+// Below this width in pixels, the output bars' title takes two lines.
+const TWO_LINE_TITLE_WIDTH = 260;
 
 /** Draws the output activations a^L per class, marking the target. */
 async function renderOutputBars(element) {
@@ -262,9 +279,11 @@ async function renderOutputBars(element) {
     hovertemplate: "class %{x}: a = %{y:.5g}<extra></extra>",
     name: "a^L",
   }];
+  // The title takes two lines where one would be cut at the plot's edges.
+  const narrow = element.clientWidth < TWO_LINE_TITLE_WIDTH;
   const layout = {
-    margin: { l: 40, r: 10, t: 24, b: 30 },
-    title: { text: "output a<sup>L</sup> (orange: target)",
+    margin: { l: 40, r: 10, t: narrow ? 40 : 24, b: 30 },
+    title: { text: `output a<sup>L</sup>${narrow ? "<br>" : " "}(orange: target)`,
       font: { size: 12 } },
     xaxis: { type: "category" }, yaxis: { rangemode: "tozero" },
     uirevision: "bars",

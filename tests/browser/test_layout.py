@@ -225,6 +225,35 @@ def test_narrow_window_stacks_explanation(driver: PageDriver) -> None:
     driver.screenshot("layout-narrow-800")
 
 
+def _overlaps(boxes: list[dict]) -> list[tuple[int, int]]:
+    """Return the index pairs of boxes that share some area."""
+    return [
+        (i, j)
+        for i, a in enumerate(boxes)
+        for j, b in enumerate(boxes)
+        if i < j
+        and a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    ]
+
+
+@pytest.mark.parametrize("width", [800, 1440])
+def test_deep_network_headers_do_not_overlap(driver: PageDriver, width: int) -> None:
+    driver.page.set_viewport_size({"width": width, "height": 800})
+    driver.open("dataset=moons&sizes=2-5-5-5-5-5-5-5-2&hidden=tanh&seed=0")
+    # Every annotation of the network figure: the 9 column headers and the
+    # key to NaN colours.
+    boxes = driver.page.evaluate(
+        "() => [...document.querySelectorAll('#network .annotation')]"
+        ".map((e) => e.getBoundingClientRect().toJSON())"
+    )
+    assert len(boxes) == 10
+    assert _overlaps(boxes) == []
+    driver.screenshot(f"layout-deep-network-{width}")
+
+
 def test_softmax_of_ten_outputs_fits_panel(driver: PageDriver) -> None:
     driver.open("dataset=digits&sizes=64-12-10&output=softmax&cost=log_likelihood")
     driver.click("#next")
@@ -239,3 +268,38 @@ def test_softmax_of_ten_outputs_fits_panel(driver: PageDriver) -> None:
     for scroll, client in widths:
         assert scroll <= client, widths
     driver.screenshot("layout-softmax-ten-outputs")
+
+
+def test_output_bars_title_fits_narrow_window(driver: PageDriver) -> None:
+    driver.page.set_viewport_size({"width": 800, "height": 1200})
+    driver.open("dataset=digits&sizes=64-30-10&seed=2")
+    side = driver.page.locator("#side").bounding_box()
+    title = driver.page.locator("#side .gtitle").bounding_box()
+    assert side is not None and title is not None
+    assert title["x"] >= side["x"]
+    assert title["x"] + title["width"] <= side["x"] + side["width"]
+    assert "target" in (driver.page.locator("#side .gtitle").text_content() or "")
+    driver.screenshot("layout-digits-800")
+
+
+def test_huge_cost_axis_title_clear(driver: PageDriver, api: httpx.Client) -> None:
+    # An imported weight of 1e150 makes a^L about 1e150 and the quadratic
+    # cost about 1e300, so the tick labels of the cost axis are long.
+    created = api.post(
+        "/api/networks",
+        json={"dataset": "line", "sizes": [1, 1], "output_activation": "identity"},
+    ).json()
+    document = api.get(f"/api/networks/{created['id']}/export").json()
+    document["weights"] = [[[1e150]]]
+    network = api.post("/api/networks/import", json=document).json()
+    assert 1e250 < network["cost"]["train"] < float("inf")
+    driver.open(f"dataset=line#network={network['id']}")
+    assert driver.network_id() == network["id"]
+    title = driver.page.locator("#curves .g-ytitle").bounding_box()
+    ticks = driver.page.locator("#curves .ytick text").evaluate_all(
+        "(texts) => texts.map((t) => t.getBoundingClientRect().toJSON())"
+    )
+    assert title is not None and ticks
+    for tick in ticks:
+        assert tick["left"] >= title["x"] + title["width"], (title, tick)
+    driver.screenshot("layout-huge-cost-axis")

@@ -67,7 +67,10 @@ def test_link_recreates_setup(
     driver: PageDriver, browser: Browser, base_url: str, api: httpx.Client
 ) -> None:
     driver.open("dataset=moons&sizes=2-6-2&seed=4&eta=0.75&batch=5")
-    link = driver.page.url
+    address = urlsplit(driver.page.url)
+    assert address.fragment == f"network={driver.network_id()}"
+    # A link without the network's id, as "Copy link" gives.
+    link = address._replace(fragment="").geturl()
     original = api.get(f"/api/networks/{driver.network_id()}").json()
 
     # The link opened in a fresh page builds an equal network.
@@ -188,7 +191,9 @@ def test_copy_link_copies_address(driver: PageDriver, base_url: str) -> None:
     driver.page.click("#copy-link")
     driver.page.wait_for_selector(".message.info")
     copied = driver.page.evaluate("() => navigator.clipboard.readText()")
-    assert copied == driver.page.url
+    # The address without its #network=ID, so the link makes a new network.
+    assert copied == driver.page.url.split("#")[0]
+    assert "#" not in copied
     query = parse_qs(urlsplit(copied).query)
     assert query["dataset"] == ["circles"]
     assert query["sizes"] == ["2-5-2"]
@@ -224,8 +229,8 @@ def test_address_follows_patch(driver: PageDriver, base_url: str) -> None:
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ("size", "sizes.1"),
-        ("log_likelihood", "cost"),
+        ("size", "in “layer 1”, API field sizes.1"),
+        ("log_likelihood", "in “Cost”, API field cost"),
     ],
 )
 def test_rejected_create_restores_form(
@@ -244,7 +249,7 @@ def test_rejected_create_restores_form(
 
     errors = error_texts(driver)
     assert len(errors) == 1
-    assert f"(field: {field})" in errors[0]
+    assert f"({field})" in errors[0]
     assert driver.network_id() == network_id
     # The form shows the network still on the page.
     size = driver.page.input_value("#layers li[data-hidden='0'] input.size")
@@ -282,9 +287,10 @@ def test_error_message_plain_words(driver: PageDriver, guard: PageGuard) -> None
     assert "HTTP" not in errors[0]
     assert "422" not in errors[0]
     # The API's detail "learning_rate: Input should be ..." without the
-    # field in front, which follows at the end instead.
+    # field in front, which follows at the end instead, with its label.
     assert errors[0].startswith("Input should be less than or equal to")
-    assert errors[0].endswith("(field: learning_rate)")
+    # The page's label of the field, and the API's name for scripts.
+    assert errors[0].endswith("(in “η (learning rate)”, API field learning_rate)")
     assert driver.page.input_value("#learning-rate") == "3"
 
 
@@ -320,3 +326,33 @@ def test_choice_lists_use_readable_names(driver: PageDriver) -> None:
         "(options) => options.map((o) => o.value)"
     )
     assert values == ["quadratic", "cross_entropy", "log_likelihood"]
+
+
+def test_reload_keeps_the_trained_network(
+    driver: PageDriver, api: httpx.Client, guard: PageGuard
+) -> None:
+    driver.open("dataset=xor&sizes=2-3-2&seed=1")
+    network_id = driver.network_id()
+    for _ in range(3):
+        driver.click("#batch-step")
+    weights = api.get(f"/api/networks/{network_id}").json()["weights"]
+
+    driver.page.reload()
+    driver.page.wait_for_selector("body[data-ready=true]")
+    driver.idle()
+
+    assert driver.network_id() == network_id
+    assert driver.network()["steps"] == 3
+    assert driver.network()["weights"] == weights
+
+    # A network that no longer exists is replaced by a new one from the
+    # set-up in the address, and the page says why.
+    guard.expect_status(404)
+    assert api.delete(f"/api/networks/{network_id}").status_code in (200, 204)
+    driver.page.reload()
+    driver.page.wait_for_selector("body[data-ready=true]")
+    driver.idle()
+    assert driver.network_id() != network_id
+    assert driver.network()["steps"] == 0
+    assert driver.network()["config"]["sizes"] == [2, 3, 2]
+    assert "no longer exists" in driver.page.inner_text(".message.info")

@@ -281,3 +281,16 @@ def test_fit_curve_notes_non_finite_output(
     )
     assert any("NaN or ±∞" in text for text in annotations), annotations
     driver.screenshot("training-fit-non-finite")
+
+
+def test_boundary_axes_name_inputs_from_zero(driver: PageDriver) -> None:
+    # The panel calls the inputs x₀ and x₁ (a⁰₀ and a⁰₁), so the plot must too.
+    driver.open("dataset=xor&sizes=2-3-2&seed=1")
+    assert driver.page.evaluate(
+        "() => window.backpropViz.state.dataset.feature_names"
+    ) == ["x_0", "x_1"]
+    titles = driver.page.evaluate(
+        "() => { const layout = document.getElementById('side').layout;"
+        " return [layout.xaxis.title.text, layout.yaxis.title.text]; }"
+    )
+    assert titles == ["x<sub>0</sub>", "x<sub>1</sub>"]

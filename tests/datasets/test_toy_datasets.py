@@ -207,7 +207,7 @@ def test_plane_without_noise_is_flat():
     design = np.column_stack([x, np.ones(len(x))])
     coefficients, *_ = np.linalg.lstsq(design, y, rcond=None)
     assert np.allclose(design @ coefficients, y)
-    # t = x_1 - 0.5 x_2, so the x_2 coefficient is -0.5 times the x_1 one.
+    # t = x_0 - 0.5 x_1, so the x_1 coefficient is -0.5 times the x_0 one.
     assert coefficients[1] / coefficients[0] == pytest.approx(-0.5)
 
 
