@@ -78,6 +78,11 @@ _SHORT_REPR.maxdict = 4
 _SHORT_REPR.maxstring = _SHORT_REPR.maxother = MAX_QUOTED
 
 
+def count_of(n: int, noun: str) -> str:
+    """Return "1 value" or "3 values": n and the noun, plural unless n is 1."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def quote(value: Any) -> str:
     """Return a short repr of a rejected value for an error message."""
     if isinstance(value, list | dict | tuple):

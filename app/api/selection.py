@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from app.api.errors import ApiError
+from app.api.errors import ApiError, count_of
 from app.api.schemas.passes import ExampleSelection
 from app.datasets import Dataset
 from app.engine import Network
@@ -59,7 +59,8 @@ def select_example(
     if len(body.input) != sizes[0]:
         raise ApiError(
             422,
-            f"input has {len(body.input)} values, the network expects {sizes[0]}",
+            f"input has {count_of(len(body.input), 'value')}, the network "
+            f"expects {sizes[0]}",
             "input",
         )
     x = np.array([body.input], dtype=np.float64)
@@ -68,7 +69,8 @@ def select_example(
     if len(body.target) != sizes[-1]:
         raise ApiError(
             422,
-            f"target has {len(body.target)} values, the network expects {sizes[-1]}",
+            f"target has {count_of(len(body.target), 'value')}, the network "
+            f"expects {sizes[-1]}",
             "target",
         )
     return x, np.array([body.target], dtype=np.float64), None

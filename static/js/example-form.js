@@ -81,10 +81,16 @@ function parseVector(text, what) {
   if (!trimmed) {
     return null;
   }
-  const values = trimmed.split(/[\s,;]+/).map(Number);
-  if (values.some((v) => !Number.isFinite(v))) {
-    throw new Error(`The ${what} must be numbers separated by commas, ` +
-      `got "${trimmed}".`);
+  const tokens = trimmed.split(/[\s,;]+/);
+  const values = tokens.map(Number);
+  const bad = values.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    // Number() reads "1e400" as Infinity, which is a number, but too large.
+    const reason = Number.isNaN(values[bad])
+      ? `"${tokens[bad]}" is not a number`
+      : `${tokens[bad]} is larger than float64 allows (about ±1.8e308)`;
+    throw new Error(`The ${what} must be numbers separated by commas: ` +
+      `${reason}.`);
   }
   return values;
 }

@@ -77,12 +77,31 @@ function configRows() {
     .join("");
 }
 
+/** The history as table rows numbered from 1, oldest first. */
 function historyRows() {
-  return state.history.map((entry) =>
-    `<tr><td>${entry.id}</td><td>${escapeHtml(entry.kind)}</td>` +
+  if (state.history.length === 0) {
+    return "<tr><td colspan=\"6\">No changes recorded yet. An imported " +
+      "network starts with an empty history.</td></tr>";
+  }
+  return state.history.map((entry, i) =>
+    `<tr><td>${i + 1}</td><td>${escapeHtml(entry.kind)}</td>` +
     `<td>${entry.steps}</td><td>${entry.epochs}</td>` +
     `<td>${formatNumber(entry.cost)}</td>` +
     `<td>${escapeHtml(entry.summary ?? "")}</td></tr>`).join("");
+}
+
+/**
+ * Returns the caption's markup without its instructions to press Next,
+ * which mean nothing in a report.
+ */
+function captionForReport() {
+  const caption = document.getElementById("caption");
+  if (!caption) {
+    return "";
+  }
+  const copy = caption.cloneNode(true);
+  copy.innerHTML = copy.innerHTML.replace(/\s*Press Next[^.]*\./g, "");
+  return copy.innerHTML;
 }
 
 /**
@@ -106,7 +125,7 @@ function reportHtml(plotlySource) {
     curves: resizable(training.curves), side: resizable(training.side) };
   // The network figure shows the stage on the page, which the page's own
   // caption (markup built by stepper.js) describes.
-  const stage = document.getElementById("caption")?.innerHTML ?? "";
+  const stage = captionForReport();
   const titles = {
     network: `<h2>Network at the stage shown</h2><p>${stage}</p>`,
     curves: "<h2>Cost and accuracy during training</h2>",

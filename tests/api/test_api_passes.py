@@ -126,6 +126,23 @@ def test_example_selection_rejects_invalid(
     assert response.json()["field"] == field
 
 
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ({"input": [1]}, "input has 1 value, the network expects 2"),
+        ({"input": [1, 2, 3]}, "input has 3 values, the network expects 2"),
+        ({"input": [1, 2], "target": [1]}, "target has 1 value, the network expects 2"),
+    ],
+)
+def test_wrong_length_message_counts_values(
+    client: TestClient, body: dict[str, Any], detail: str
+) -> None:
+    network_id = post_network(client)["id"]
+    response = client.post(f"/api/networks/{network_id}/forward", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == detail
+
+
 def test_cross_entropy_target_range_is_checked(client: TestClient) -> None:
     network_id = post_network(client, cost="cross_entropy")["id"]
     body = {"input": [1, 2], "target": [2, 0]}

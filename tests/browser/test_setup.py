@@ -143,10 +143,16 @@ def test_report_is_self_contained(
     assert "<script src" not in html
     assert "<link" not in html
     assert "layer 0" in html
-    # Each figure has a title, and the network's names the stage it shows.
+    # Each figure has a title, and the network's names the stage it shows,
+    # without the page's instruction to press Next.
     caption = driver.page.inner_html("#caption")
-    assert f"<h2>Network at the stage shown</h2><p>{caption}</p>" in html
+    assert "Press Next" in caption
+    kept = caption.split(" Press Next")[0]
+    assert f"<h2>Network at the stage shown</h2><p>{kept}</p>" in html
+    assert "Press Next" not in html
     assert "<h2>Cost and accuracy during training</h2>" in html
+    # History rows are numbered from 1, not by database id.
+    assert "<tr><td>1</td><td>step</td><td>1</td>" in html
 
     # Opened with every network request blocked, it still draws its figures.
     context = browser.new_context()
@@ -164,6 +170,21 @@ def test_report_is_self_contained(
     assert plots == 3
     assert requests == []
     assert errors == []
+
+
+def test_report_of_imported_network_explains_empty_history(
+    driver: PageDriver, api: httpx.Client, tmp_path: Path
+) -> None:
+    created = api.post("/api/networks", json={"dataset": "xor"}).json()
+    document = api.get(f"/api/networks/{created['id']}/export").json()
+    imported = api.post("/api/networks/import", json=document).json()
+    driver.open(f"dataset=xor#network={imported['id']}")
+    assert driver.network_id() == imported["id"]
+    with driver.page.expect_download() as download_info:
+        driver.page.click("#export-report")
+    path = tmp_path / "report.html"
+    download_info.value.save_as(path)
+    assert "An imported network starts with an empty history." in path.read_text()
 
 
 def test_report_accuracy_as_percent(

@@ -544,3 +544,21 @@ def test_selected_weight_marked_under_its_line(driver: PageDriver) -> None:
         "() => document.getElementById('network').data.map((t) => t.marker?.symbol)"
     )
     assert "circle-open" in traces
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("0.5, abc", '"abc" is not a number'),
+        ("1e400, 0.5", "1e400 is larger than float64 allows"),
+    ],
+)
+def test_typed_input_error_names_the_value(
+    driver: PageDriver, typed: str, reason: str
+) -> None:
+    driver.open(SETUP)
+    driver.page.fill("#example-input", typed)
+    driver.click("#example-load")
+    errors = message_texts(driver)
+    assert len(errors) == 1, errors
+    assert reason in errors[0]

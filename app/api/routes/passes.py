@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from app.api.deps import NetworkId, Services, ServicesDep
 from app.api.dispatch import run_sized
-from app.api.errors import ApiError, engine_error, limit_exceeded
+from app.api.errors import ApiError, count_of, engine_error, limit_exceeded
 from app.api.limits import check_counter_room
 from app.api.networks import Loaded
 from app.api.responses import ApiJSONResponse
@@ -157,8 +157,9 @@ def _step_for_body(
                 if len(values) != width:
                     raise ApiError(
                         422,
-                        f"examples[{i}].{name} has {len(values)} values, the network "
-                        f"expects {width}",
+                        f"examples[{i}].{name} has "
+                        f"{count_of(len(values), 'value')}, the network expects "
+                        f"{width}",
                         f"examples.{i}.{name}",
                     )
         x = np.array([example.input for example in body.examples], dtype=np.float64)
