@@ -572,11 +572,15 @@ function scrollToStage(element) {
     : key === "update_w" ? '[data-eq^="update"]' : `[data-eq="${key}"]`;
   const target = key ? element.querySelector(selector) : null;
   const scroller = element.parentElement;
-  if (target) {
-    scroller.scrollTop = Math.max(0, target.offsetTop - scroller.offsetTop - 8);
-  } else {
+  if (!target) {
     scroller.scrollTop = 0;
+    return;
   }
+  const top = target.offsetTop - scroller.offsetTop;
+  // A section that fits below the heading is shown with the heading, which
+  // names the selected neuron or weight.
+  const fits = top + target.offsetHeight <= scroller.clientHeight;
+  scroller.scrollTop = fits ? 0 : Math.max(0, top - 8);
 }
 
 /**

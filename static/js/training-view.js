@@ -54,6 +54,20 @@ function curveTraces() {
   return traces;
 }
 
+// Costs that span this ratio or more are drawn on a log axis, so that a
+// large first cost does not flatten the rest of the curve.
+const LOG_COST_RATIO = 100;
+
+/** Returns whether the curve's costs are all positive and span LOG_COST_RATIO. */
+function costsNeedLogAxis() {
+  const costs = state.curve.flatMap((p) => [p.trainCost, p.testCost])
+    .filter((c) => c !== null && c !== undefined);
+  if (costs.length < 2 || costs.some((c) => !(c > 0) || !Number.isFinite(c))) {
+    return false;
+  }
+  return Math.max(...costs) / Math.min(...costs) >= LOG_COST_RATIO;
+}
+
 /** Draws the cost and accuracy curves against the step count. */
 export async function renderCurves(element) {
   const last = state.curve.at(-1);
@@ -80,6 +94,10 @@ export async function renderCurves(element) {
       font: { size: 10 } },
     uirevision: "curves",
   };
+  if (costsNeedLogAxis()) {
+    Object.assign(layout.yaxis, { type: "log", rangemode: undefined,
+      title: { text: "cost (log scale)", font: axisFont() } });
+  }
   if ((last?.steps ?? 0) < FEW_STEPS) {
     // Whole steps only: before training the axis would show 0.2, 0.4, ...
     Object.assign(layout.xaxis, { range: [0, FEW_STEPS], dtick: 1 });

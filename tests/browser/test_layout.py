@@ -303,3 +303,32 @@ def test_huge_cost_axis_title_clear(driver: PageDriver, api: httpx.Client) -> No
     for tick in ticks:
         assert tick["left"] >= title["x"] + title["width"], (title, tick)
     driver.screenshot("layout-huge-cost-axis")
+
+
+def _in_view(driver: PageDriver, selector: str) -> bool:
+    """Return whether the element lies within the explanation's scroll box."""
+    return driver.page.evaluate(
+        """(selector) => {
+          const box = document.querySelector('.explain').getBoundingClientRect();
+          const item = document.querySelector(selector).getBoundingClientRect();
+          return item.top >= box.top && item.bottom <= box.bottom;
+        }""",
+        selector,
+    )
+
+
+def test_explanation_keeps_heading_when_section_fits(driver: PageDriver) -> None:
+    driver.page.set_viewport_size({"width": 1440, "height": 900})
+    driver.open("dataset=plane&sizes=2-4-4-1&seed=0")
+    driver.select("neuron", 3, 0)
+    while driver.stage()["kind"] != "backward":
+        driver.click("#next")
+    assert _in_view(driver, "#explanation h2")
+    assert _in_view(driver, '#explanation [data-eq="delta"]')
+
+    # In a short window the section of the stage is scrolled into view.
+    driver.page.set_viewport_size({"width": 1440, "height": 560})
+    driver.click("#next")
+    while driver.stage()["kind"] != "update":
+        driver.click("#next")
+    assert _in_view(driver, '#explanation [data-eq^="update"]')

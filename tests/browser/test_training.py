@@ -294,3 +294,44 @@ def test_boundary_axes_name_inputs_from_zero(driver: PageDriver) -> None:
         " return [layout.xaxis.title.text, layout.yaxis.title.text]; }"
     )
     assert titles == ["x<sub>0</sub>", "x<sub>1</sub>"]
+
+
+def test_cost_axis_turns_log_when_cost_falls(
+    driver: PageDriver, api: httpx.Client
+) -> None:
+    # A weight of 10 on sine data starts with a cost near 10; a fitted line
+    # ends below 0.1, so the costs span more than 100 times.
+    network = api.post(
+        "/api/networks",
+        json={
+            "dataset": "sine",
+            "sizes": [1, 1],
+            "output_activation": "identity",
+            "learning_rate": 0.5,
+            "weights": [[[10.0]]],
+            "biases": [[0.0]],
+        },
+    ).json()
+    driver.open(f"dataset=sine#network={network['id']}")
+
+    def cost_axis() -> dict:
+        return driver.page.evaluate(
+            "() => { const axis = document.getElementById('curves').layout.yaxis;"
+            " return {type: axis.type, title: axis.title.text}; }"
+        )
+
+    assert cost_axis() == {"type": "linear", "title": "cost"}
+    driver.page.select_option("#train-speed", "epoch")
+    driver.page.click("#train-toggle")
+    driver.page.wait_for_function(
+        "() => window.backpropViz.state.network.epochs >= 5", timeout=30_000
+    )
+    driver.page.click("#train-toggle")
+    driver.idle()
+    costs = [
+        p["trainCost"]
+        for p in driver.page.evaluate("() => window.backpropViz.state.curve")
+    ]
+    assert max(costs) / min(costs) >= 100
+    assert cost_axis() == {"type": "log", "title": "cost (log scale)"}
+    driver.screenshot("training-log-cost-axis")
