@@ -84,7 +84,9 @@ LIMIT_TEXT: dict[str, str] = {
     "max_history_bytes": "bytes of parameter snapshots in one network's history",
     "max_database_bytes": "bytes in use in the database; past it the histories of "
     "the least recently used networks are cut to their newest entry (checked "
-    "after each 1/64 of it written)",
+    "after each 1/64 of it written). Only history is cut: networks and uploads "
+    "are held by max_networks and max_datasets, and the write-ahead log comes "
+    "on top",
     "max_gradient_check_parameters": "parameters of a network for gradient-check",
     "max_running_jobs": "training jobs running at once on the whole server",
     "max_datasets": "stored uploaded data sets; unused ones expire first",

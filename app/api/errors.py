@@ -190,9 +190,10 @@ _PARSE_ERRORS: dict[str, tuple[str | None, str]] = {
     ),
     "There was an error parsing the body": (
         None,
-        "the request body could not be read as JSON: it is not UTF-8, or its "
-        "arrays and objects are nested more than about 900 levels deep; send "
-        "JSON encoded as UTF-8",
+        "the request body could not be read as JSON: it is not UTF-8, its "
+        "arrays and objects are nested more than about 900 levels deep, or it "
+        "has a whole number of more than 4300 digits; send JSON encoded as "
+        "UTF-8",
     ),
 }
 

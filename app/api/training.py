@@ -196,7 +196,8 @@ class TrainingRunner:
             else:
                 assert steps is not None
                 steps_total, field = steps, "steps"
-            check_counter_room(loaded.network, steps_total, steps_total * n_train)
+            # The request's own limit comes first: a count past it is the
+            # request's fault, not that of the network's counters.
             if steps_total > limits.max_train_steps:
                 raise limit_exceeded(
                     "max_train_steps",
@@ -205,6 +206,7 @@ class TrainingRunner:
                     "the number of SGD steps",
                     field,
                 )
+            check_counter_room(loaded.network, steps_total, steps_total * n_train)
             job_id = new_id()
             job_store.insert_job(
                 conn,

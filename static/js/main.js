@@ -9,7 +9,9 @@ import {
 import { bindExampleForm, renderExampleForm } from "./example-form.js";
 import { renderExplanation } from "./explain.js";
 import { exportJson, exportReport, importJson } from "./export.js";
-import { initMessages, showError, showInfo } from "./messages.js";
+import {
+  describeError, initMessages, showError, showInfo,
+} from "./messages.js";
 import { lastNetworkFigure, renderNetwork } from "./network-view.js";
 import { refitPlots } from "./plot-size.js";
 import {
@@ -79,6 +81,7 @@ function setupLink() {
 // The address ends in #network=ID, so that a reload shows the same network
 // with its training. A copied link leaves it out and makes a new network.
 const NETWORK_HASH = "#network=";
+const NETWORK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * Puts the shown network's set-up and id in the address bar, so that the
@@ -96,22 +99,33 @@ function showAddress() {
 }
 
 /**
- * Returns the network named by the address's #network=ID, or null when there
- * is none or it no longer exists (it expired, or was deleted).
+ * Returns the network named by the address's #network=ID, or null when the
+ * address names none, or names one that cannot be loaded (an invalid id, or
+ * a network that expired or was deleted). A message says why.
  */
 async function networkFromAddress() {
   const { hash } = window.location;
   if (!hash.startsWith(NETWORK_HASH)) {
     return null;
   }
+  const id = hash.slice(NETWORK_HASH.length);
+  const fallback = "so a new one was made from the set-up in the address.";
+  // Ids are URL-safe base64; anything else cannot name a network.
+  if (!NETWORK_ID.test(id)) {
+    showInfo("The address names no valid network id after #network=, " +
+      fallback);
+    return null;
+  }
   try {
-    return await api.getNetwork(hash.slice(NETWORK_HASH.length));
+    return await api.getNetwork(id);
   } catch (error) {
-    if (error.status !== 404) {
-      throw error;
+    if (error.status === 404) {
+      showInfo("The network shown before the reload no longer exists, " +
+        fallback);
+    } else {
+      showInfo(`The network in the address could not be loaded ` +
+        `(${describeError(error)}), ${fallback}`);
     }
-    showInfo("The network shown before the reload no longer exists, so a " +
-      "new one was made from the set-up in the address.");
     return null;
   }
 }

@@ -267,7 +267,7 @@ def test_import_rejects_epoch_position_past_data(client: TestClient) -> None:
 # Path parts and edits
 
 
-@pytest.mark.parametrize("part", ["1.0", "+1", "01x", "%201", "1_0"])
+@pytest.mark.parametrize("part", ["1.0", "+1", "01x", "%201", "1_0", "9" * 310])
 def test_weight_path_needs_plain_digits(client: TestClient, part: str) -> None:
     network_id = post_network(client)["id"]
 
@@ -277,6 +277,14 @@ def test_weight_path_needs_plain_digits(client: TestClient, part: str) -> None:
 
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "l"
+    assert "at most 10 of them" in response.json()["detail"]
+
+
+def test_body_with_huge_whole_number_is_explained(client: TestClient) -> None:
+    response = _post_json(client, "/api/networks", b'{"seed": ' + b"9" * 5000 + b"}")
+
+    assert response.status_code == 400, response.text
+    assert "more than 4300 digits" in response.json()["detail"]
 
 
 def test_edit_to_same_value_adds_no_history(client: TestClient) -> None:

@@ -119,7 +119,10 @@ def test_train_events_stream(client: TestClient) -> None:
         ({"steps": 1, "epochs": 1}, "steps"),
         ({"steps": 0}, "steps"),
         ({"steps": 10**9}, "steps"),
+        # Past the counters' room too, but the request's limit is named.
+        ({"steps": 2**53 + 1}, "steps"),
         ({"epochs": 10**6}, "epochs"),
+        ({"epochs": 2**60}, "epochs"),
         ({"steps": 2.5}, "steps"),
     ],
 )

@@ -1,7 +1,9 @@
 """max_database_bytes: old history is cut so that the database stops growing."""
 
+import logging
 from pathlib import Path
 
+import pytest
 from api_helpers import make_settings, post_network
 from fastapi.testclient import TestClient
 
@@ -60,3 +62,23 @@ def test_no_cut_under_the_limit(tmp_path: Path) -> None:
         for _ in range(20):
             assert client.post(f"/api/networks/{network_id}/step").status_code == 200
         assert history_steps(client, network_id) == list(range(1, 21))
+
+
+def test_nothing_to_cut_warns_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(tmp_path / "full.sqlite3", max_database_bytes=4096)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        for _ in range(2):
+            network_id = post_network(client)["id"]
+            client.post(f"/api/networks/{network_id}/step")
+        services = app.state.services
+        conn = services.db.connection()
+        budget = services.networks._budget
+        with caplog.at_level(logging.WARNING, logger="app.api.store.budget"):
+            for _ in range(3):
+                assert budget.cut(conn) == []
+    warnings = [r for r in caplog.records if r.name == "app.api.store.budget"]
+    assert len(warnings) == 1
+    assert "no history has more than one entry" in warnings[0].getMessage()

@@ -377,3 +377,33 @@ def test_reload_keeps_the_trained_network(
     assert driver.network()["steps"] == 0
     assert driver.network()["config"]["sizes"] == [2, 3, 2]
     assert "no longer exists" in driver.page.inner_text(".message.info")
+
+
+@pytest.mark.parametrize(
+    ("hash_id", "status", "message"),
+    [
+        ("", None, "no valid network id"),
+        ("a" * 65, None, "no valid network id"),
+        ("..%2F", None, "no valid network id"),
+        ("Zb3k9xWq1sT0mPq8vY2aRg", 404, "no longer exists"),
+    ],
+)
+def test_bad_network_id_in_address_falls_back(
+    driver: PageDriver,
+    guard: PageGuard,
+    hash_id: str,
+    status: int | None,
+    message: str,
+) -> None:
+    if status is not None:
+        guard.expect_status(status)
+    driver.open(f"dataset=xor&sizes=2-3-2&seed=1#network={hash_id}")
+
+    network = driver.network()
+    assert network is not None
+    assert network["config"]["sizes"] == [2, 3, 2]
+    assert message in driver.page.inner_text(".message.info")
+    # The page works: a step goes through, and the address names the network.
+    driver.click("#batch-step")
+    assert driver.network()["steps"] == 1
+    assert driver.page.url.endswith(f"#network={network['id']}")

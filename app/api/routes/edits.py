@@ -25,12 +25,15 @@ def check_plain_digits(request: Request) -> None:
         if isinstance(text, str) and not PLAIN_DIGITS.fullmatch(text):
             raise ApiError(
                 422,
-                f"{name} must be written with the digits 0-9 only, got {quote(text)}",
+                f"{name} must be a whole number written with the digits 0-9 "
+                f"only, at most {MAX_DIGITS} of them, got {quote(text)}",
                 name,
             )
 
 
-PLAIN_DIGITS = re.compile(r"[0-9]{1,10}")
+# 2^31, the largest index allowed, has 10 digits.
+MAX_DIGITS = 10
+PLAIN_DIGITS = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
 
 router = APIRouter(
     prefix="/api/networks",

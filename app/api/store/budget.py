@@ -6,12 +6,14 @@ process counts the snapshot bytes it writes, and after every 1/64 of
 max_database_bytes it reads how much of the database is in use. That takes
 three PRAGMAs and no scan. When the database is over the limit, the
 histories of the least recently used networks are cut to their newest entry,
-one network after another, until it is back under 90% of the limit or no
+one network after another. The cut stops under 90% of the limit, or when no
 history has more than one entry. The newest entry stays, because it holds
 the network's current state, so undo still goes back one change.
 
 Pages freed by the cut are reused by later writes. The file does not shrink,
-but it stops growing.
+but it stops growing. Only history is cut: the networks' own rows and the
+uploaded data sets are bounded by max_networks and max_datasets instead, and
+the write-ahead log beside the file comes on top.
 """
 
 import logging
@@ -61,6 +63,9 @@ class DatabaseBudget:
         self._tallies = tallies
         self._written = 0
         self._lock = threading.Lock()
+        # Set after a check found nothing to cut, so that the warning is
+        # logged once rather than at every check.
+        self._nothing_to_cut = False
 
     def after_write(self, conn: sqlite3.Connection, size: int) -> list[str]:
         """Count `size` bytes written in conn's transaction; cut history if due.
@@ -95,15 +100,31 @@ class DatabaseBudget:
             ).fetchone()
             drop_through(conn, network_id, int(second_newest["id"]))
             self._tallies.forget(network_id)
+            logger.info(
+                "network %s: history cut to its newest entry, because the "
+                "database is over max_database_bytes",
+                network_id,
+            )
             cut.append(network_id)
             if used_bytes(conn) <= target:
                 break
-        logger.warning(
-            "database used %d bytes, over max_database_bytes %d: cut the history "
-            "of %d networks to their newest entry, now %d bytes",
-            used,
-            self.max_bytes,
-            len(cut),
-            used_bytes(conn),
-        )
+        if cut:
+            self._nothing_to_cut = False
+            logger.warning(
+                "database used %d bytes, over max_database_bytes %d: cut the "
+                "history of %d networks to their newest entry, now %d bytes",
+                used,
+                self.max_bytes,
+                len(cut),
+                used_bytes(conn),
+            )
+        elif not self._nothing_to_cut:
+            self._nothing_to_cut = True
+            logger.warning(
+                "database used %d bytes, over max_database_bytes %d, but no "
+                "history has more than one entry to cut; the networks and "
+                "uploads themselves are limited by max_networks and max_datasets",
+                used,
+                self.max_bytes,
+            )
         return cut
