@@ -134,6 +134,32 @@ function datasetTitle(name) {
   return dataset?.title ?? name;
 }
 
+/**
+ * Returns why the chosen cost cannot go with the chosen output activation,
+ * or "" when they can. The server rejects the same pairs.
+ */
+function costOutputProblem(cost, output) {
+  if (cost === "log_likelihood" && output !== "softmax") {
+    return "log-likelihood needs the softmax output; set Output σ to softmax";
+  }
+  const inUnitInterval = output === "sigmoid" || output === "softmax";
+  if (cost === "cross_entropy" && !inUnitInterval) {
+    return "cross-entropy needs outputs in (0, 1); set Output σ to sigmoid " +
+      "or softmax";
+  }
+  return "";
+}
+
+/**
+ * Marks the Cost list invalid for a pair the server would reject, so that
+ * the form cannot be sent and keeps the student's choice.
+ */
+function checkCostOutput() {
+  const cost = byId("cost");
+  cost.setCustomValidity(
+    costOutputProblem(cost.value, byId("output-activation").value));
+}
+
 /** Returns the first field of the set-up form whose value is invalid. */
 function firstInvalidField() {
   return [...byId("setup-form").elements].find(
@@ -157,6 +183,7 @@ export function renderSetupStatus() {
   if (!network || !element) {
     return;
   }
+  checkCostOutput();
   const invalid = firstInvalidField();
   if (invalid) {
     // The browser's own message appears only after a press of Create

@@ -247,37 +247,55 @@ def test_address_follows_patch(driver: PageDriver, base_url: str) -> None:
     assert copied_query["batch"] == ["7"]
 
 
-@pytest.mark.parametrize(
-    ("change", "field"),
-    [
-        ("size", "in “layer 1”, API field sizes.1"),
-        ("log_likelihood", "in “Cost”, API field cost"),
-    ],
-)
-def test_rejected_create_restores_form(
-    driver: PageDriver, guard: PageGuard, change: str, field: str
-) -> None:
+def test_rejected_create_restores_form(driver: PageDriver, guard: PageGuard) -> None:
     guard.expect_status(422)
     driver.open("dataset=xor&sizes=2-4-2&seed=1")
     network_id = driver.network_id()
-    if change == "size":
-        driver.page.fill("#layers li[data-hidden='0'] input.size", "10000")
-        driver.page.dispatch_event("#layers li[data-hidden='0'] input.size", "change")
-    else:
-        driver.page.select_option("#cost", "log_likelihood")
+    driver.page.fill("#layers li[data-hidden='0'] input.size", "10000")
+    driver.page.dispatch_event("#layers li[data-hidden='0'] input.size", "change")
     assert "Not created yet" in driver.page.inner_text("#setup-status")
     driver.click("#apply-setup")
 
     errors = error_texts(driver)
     assert len(errors) == 1
-    assert f"({field})" in errors[0]
+    assert "(in “layer 1”, API field sizes.1)" in errors[0]
     assert driver.network_id() == network_id
     # The form shows the network still on the page.
     size = driver.page.input_value("#layers li[data-hidden='0'] input.size")
     assert size == "4"
-    assert driver.page.input_value("#cost") == "quadratic"
     assert driver.page.inner_text("#setup-status").startswith("Shown: network 2-4-2")
-    driver.screenshot(f"setup-rejected-{change}")
+    driver.screenshot("setup-rejected-size")
+
+
+@pytest.mark.parametrize(
+    ("cost", "output", "problem", "fix"),
+    [
+        ("log_likelihood", "sigmoid", "log-likelihood needs the softmax", "softmax"),
+        ("cross_entropy", "relu", "cross-entropy needs outputs in (0, 1)", "sigmoid"),
+    ],
+)
+def test_impossible_cost_blocks_create(
+    driver: PageDriver, cost: str, output: str, problem: str, fix: str
+) -> None:
+    driver.open("dataset=xor&sizes=2-4-2&seed=1")
+    network_id = driver.network_id()
+    driver.page.select_option("#output-activation", output)
+    driver.page.select_option("#cost", cost)
+    status = driver.page.inner_text("#setup-status")
+    assert status.startswith("Cannot create yet: Cost:")
+    assert problem in status
+
+    # Create is blocked in the page: no request, and the choices stay.
+    driver.click("#apply-setup")
+    assert driver.network_id() == network_id
+    assert driver.page.input_value("#cost") == cost
+    assert driver.page.input_value("#output-activation") == output
+
+    driver.page.select_option("#output-activation", fix)
+    assert "Cannot create" not in driver.page.inner_text("#setup-status")
+    driver.click("#apply-setup")
+    config = driver.network()["config"]
+    assert (config["cost"], config["output_activation"]) == (cost, fix)
 
 
 def test_pending_dataset_labelled(driver: PageDriver) -> None:
