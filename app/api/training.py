@@ -102,7 +102,12 @@ def _cost_diverged_text(progress: "_Progress") -> str:
     )
 
 
-def job_view(job: job_store.JobRow) -> dict[str, Any]:
+def job_view(job: job_store.JobRow, epochs_from: int = 0) -> dict[str, Any]:
+    """Return the job as the API shows it, with per_epoch from epochs_from on.
+
+    per_epoch_from is the index in the job's whole list of the first entry of
+    per_epoch, so that a client can append what it has not seen yet.
+    """
     return {
         "job_id": job.id,
         "network_id": job.network_id,
@@ -111,7 +116,8 @@ def job_view(job: job_store.JobRow) -> dict[str, Any]:
         "steps_total": job.steps_total,
         "epochs": job.epochs_done,
         "epochs_requested": job.epochs_requested,
-        "per_epoch": job.per_epoch,
+        "per_epoch": job.per_epoch[epochs_from:],
+        "per_epoch_from": epochs_from,
         "error": job.error,
         "history_id": job.history_id,
     }
@@ -243,8 +249,8 @@ class TrainingRunner:
                 maximum=maximum,
             )
 
-    def get(self, network_id: str, job_id: str) -> dict[str, Any]:
-        return job_view(self._job(network_id, job_id))
+    def get(self, network_id: str, job_id: str, epochs_from: int = 0) -> dict[str, Any]:
+        return job_view(self._job(network_id, job_id), epochs_from)
 
     def _job(self, network_id: str, job_id: str) -> job_store.JobRow:
         conn = self.db.connection()
@@ -280,15 +286,22 @@ class TrainingRunner:
             thread.join(CANCEL_WAIT_SECONDS)
         return job_view(self._job(network_id, job_id))
 
-    async def events(self, network_id: str, job_id: str) -> AsyncIterator[bytes]:
+    async def events(
+        self, network_id: str, job_id: str, epochs_from: int | None = None
+    ) -> AsyncIterator[bytes]:
         """Yield the job as server-sent events until it has ended.
 
         Each change of the job is one "progress" event whose data is the job
         as JSON; the last event is "end" with the final job. The job's row is
         read in a worker thread, and the wait between reads occupies no thread,
         so open streams do not use up the thread pool of the sync routes.
+
+        With epochs_from, each event's per_epoch starts at that index and
+        then holds only the epochs that no earlier event sent. Without it,
+        every event has the whole list, which grows with the job.
         """
         last = b""
+        sent = epochs_from
         while True:
             try:
                 job = await run_in_threadpool(self._job, network_id, job_id)
@@ -296,13 +309,16 @@ class TrainingRunner:
                 body = {"detail": str(exc.detail), "field": "job_id"}
                 yield b"event: end\ndata: " + dumps(body) + b"\n\n"
                 return
-            payload = dumps(job_view(job))
+            view = job_view(job, sent or 0)
+            payload = dumps(view)
             if job.status != job_store.RUNNING:
                 yield b"event: end\ndata: " + payload + b"\n\n"
                 return
             if payload != last:
                 yield b"event: progress\ndata: " + payload + b"\n\n"
                 last = payload
+                if sent is not None:
+                    sent = max(sent, len(job.per_epoch))
             await asyncio.sleep(EVENT_INTERVAL_SECONDS)
 
     # The job's thread

@@ -112,6 +112,48 @@ def test_train_events_stream(client: TestClient) -> None:
     assert final["epochs"] == 2
 
 
+def test_poll_with_epochs_from_returns_new_epochs(client: TestClient) -> None:
+    network_id = post_network(client)["id"]
+    job = client.post(f"/api/networks/{network_id}/train", json={"epochs": 5}).json()
+    path = f"/api/networks/{network_id}/train/{job['job_id']}"
+    full = wait_for_job(client, network_id, job["job_id"])
+    assert len(full["per_epoch"]) == 5
+    assert full["per_epoch_from"] == 0
+
+    tail = client.get(path, params={"epochs_from": 3}).json()
+
+    assert tail["per_epoch_from"] == 3
+    assert tail["per_epoch"] == full["per_epoch"][3:]
+    assert client.get(path, params={"epochs_from": 99}).json()["per_epoch"] == []
+    assert client.get(path, params={"epochs_from": -1}).status_code == 422
+
+
+def test_incremental_events_add_up_to_all_epochs(client: TestClient) -> None:
+    network_id = post_network(client, batch_size=1)["id"]
+    job = client.post(f"/api/networks/{network_id}/train", json={"epochs": 200}).json()
+    path = f"/api/networks/{network_id}/train/{job['job_id']}"
+    with client.stream("GET", f"{path}/events", params={"epochs_from": 0}) as response:
+        text = "".join(response.iter_text())
+    views = [
+        json.loads(block.split("\n")[1].removeprefix("data: "))
+        for block in text.split("\n\n")
+        if block.strip()
+    ]
+    assert views[-1]["status"] == "done"
+    # The job runs for about a second here, so progress events come before
+    # the end event.
+    assert len(views) >= 2
+
+    # Each event continues where the one before ended, and together they
+    # hold the job's whole list once.
+    collected: list[dict[str, Any]] = []
+    for view in views:
+        assert view["per_epoch_from"] == len(collected)
+        collected += view["per_epoch"]
+    assert collected == client.get(path).json()["per_epoch"]
+    assert len(collected) == 200
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 from fastapi.responses import StreamingResponse
 
@@ -12,6 +12,15 @@ from app.api.schemas.common import error_responses
 from app.api.schemas.training import TrainingJob, TrainRequest
 
 router = APIRouter(prefix="/api/networks", tags=["training"])
+
+EpochsFrom = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=2**31,
+        description="index of the first per_epoch entry to return (0: all)",
+    ),
+]
 
 JobId = Annotated[
     str,
@@ -49,10 +58,17 @@ def start_training(
     responses=error_responses(404),
 )
 def get_training(
-    network_id: NetworkId, job_id: JobId, services: ServicesDep
+    network_id: NetworkId,
+    job_id: JobId,
+    services: ServicesDep,
+    epochs_from: EpochsFrom = 0,
 ) -> ApiJSONResponse:
-    """Return the job's status, progress and per-epoch metrics."""
-    return ApiJSONResponse(services.training.get(network_id, job_id))
+    """Return the job's status, progress and per-epoch metrics.
+
+    per_epoch holds the epochs from index epochs_from on (default 0, all of
+    them), so that a client polling a long job can ask only for new ones.
+    """
+    return ApiJSONResponse(services.training.get(network_id, job_id, epochs_from))
 
 
 @router.delete(
@@ -89,12 +105,26 @@ def cancel_training(
     },
 )
 def stream_training(
-    network_id: NetworkId, job_id: JobId, services: ServicesDep
+    network_id: NetworkId,
+    job_id: JobId,
+    services: ServicesDep,
+    epochs_from: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=2**31,
+            description="when given, each event's per_epoch starts at this "
+            "index and then holds only the epochs no earlier event sent",
+        ),
+    ] = None,
 ) -> StreamingResponse:
-    """Stream the job as server-sent events until it ends."""
+    """Stream the job as server-sent events until it ends.
+
+    Without epochs_from, every event has the whole per_epoch list.
+    """
     services.training.get(network_id, job_id)
     return StreamingResponse(
-        services.training.events(network_id, job_id),
+        services.training.events(network_id, job_id, epochs_from),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store"},
     )

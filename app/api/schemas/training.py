@@ -39,6 +39,10 @@ class TrainingJob(ResponseModel):
     epochs: int = Field(description="epochs completed by this job")
     epochs_requested: int | None
     per_epoch: list[EpochMetrics]
+    per_epoch_from: int = Field(
+        description="index in the job's whole list of per_epoch[0]; 0 unless "
+        "the request gave epochs_from"
+    )
     error: str | None
     history_id: int | None
 
@@ -62,6 +66,7 @@ class TrainingJob(ResponseModel):
                             "test_accuracy": 0.7,
                         }
                     ],
+                    "per_epoch_from": 0,
                     "error": None,
                     "history_id": None,
                 }
