@@ -56,9 +56,12 @@ export function describeError(error) {
   if (!field) {
     return text;
   }
+  // The field goes inside the sentence, before its full stop.
+  const end = /[.!?]$/.test(text) ? text.slice(-1) : "";
+  const body = end ? text.slice(0, -1) : text;
   const label = fieldLabel(field);
-  return label ? `${text} (in “${label}”, API field ${field})`
-    : `${text} (field: ${field})`;
+  const where = label ? `in “${label}”, API field ${field}` : `field: ${field}`;
+  return `${body} (${where})${end}`;
 }
 
 // The page's own names of the request fields that its forms fill in.

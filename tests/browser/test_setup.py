@@ -284,6 +284,7 @@ def test_impossible_cost_blocks_create(
     status = driver.page.inner_text("#setup-status")
     assert status.startswith("Cannot create yet: Cost:")
     assert problem in status
+    driver.screenshot(f"setup-blocked-{cost}")
 
     # Create is blocked in the page: no request, and the choices stay.
     driver.click("#apply-setup")
@@ -329,7 +330,7 @@ def test_error_message_plain_words(driver: PageDriver, guard: PageGuard) -> None
     # field in front, which follows at the end instead, with its label.
     assert errors[0].startswith("Input should be less than or equal to")
     # The page's label of the field, and the API's name for scripts.
-    assert errors[0].endswith("(in “η (learning rate)”, API field learning_rate)")
+    assert errors[0].endswith("(in “η (learning rate)”, API field learning_rate).")
     assert driver.page.input_value("#learning-rate") == "3"
 
 
