@@ -45,6 +45,21 @@ class PageDriver:
         self.page.keyboard.press(key)
         self.idle()
 
+    def train_until(
+        self, speed: str, counter: str, at_least: int, timeout_ms: int = 30_000
+    ) -> None:
+        """Press Train with "per update" set to speed, and press it again
+        (pause) once the network's counter ("steps" or "epochs") reaches
+        at_least; then wait until the page is idle."""
+        self.page.select_option("#train-speed", speed)
+        self.page.click("#train-toggle")
+        self.page.wait_for_function(
+            f"() => window.backpropViz.state.network.{counter} >= {at_least}",
+            timeout=timeout_ms,
+        )
+        self.page.click("#train-toggle")
+        self.idle()
+
     def network(self) -> dict:
         return self.page.evaluate("() => window.backpropViz.state.network")
 

@@ -169,13 +169,7 @@ def test_saturated_network_backward_stages(
     driver: PageDriver, api: httpx.Client
 ) -> None:
     driver.open("dataset=xor&eta=1000000")
-    driver.page.select_option("#train-speed", "100")
-    driver.page.click("#train-toggle")
-    driver.page.wait_for_function(
-        "() => window.backpropViz.state.network.steps >= 100", timeout=30_000
-    )
-    driver.page.click("#train-toggle")
-    driver.idle()
+    driver.train_until("100", "steps", 100)
 
     bp1 = driver.page.locator("#timeline button", has_text="BP1")
     driver.click(f"#timeline button[data-index='{bp1.get_attribute('data-index')}']")

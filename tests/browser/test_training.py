@@ -88,14 +88,7 @@ def test_train_then_reset(driver: PageDriver, api: httpx.Client) -> None:
     driver.open(SETUP)
     network_id = driver.network_id()
     initial = network_state(api, network_id)
-    driver.page.select_option("#train-speed", "10")
-
-    driver.page.click("#train-toggle")
-    driver.page.wait_for_function(
-        "() => window.backpropViz.state.network.steps >= 30", timeout=30_000
-    )
-    driver.page.click("#train-toggle")
-    driver.idle()
+    driver.train_until("10", "steps", 30)
     trained = network_state(api, network_id)
     assert trained["steps"] >= 30
     assert trained["steps"] % 10 == 0
@@ -167,13 +160,7 @@ def test_digits_network_trains(driver: PageDriver, api: httpx.Client) -> None:
     assert driver.panel_value("grad_w") == expected["layers"][0]["grad_w"][17][40]
     driver.screenshot("digits-gradients-heatmap-weight")
 
-    driver.page.select_option("#train-speed", "epoch")
-    driver.page.click("#train-toggle")
-    driver.page.wait_for_function(
-        "() => window.backpropViz.state.network.epochs >= 2", timeout=60_000
-    )
-    driver.page.click("#train-toggle")
-    driver.idle()
+    driver.train_until("epoch", "epochs", 2, timeout_ms=60_000)
     trained = network_state(api, network_id)
     assert trained["epochs"] >= 2
     assert counters(driver)["epochs"].split(" ")[0] == str(trained["epochs"])
@@ -248,13 +235,7 @@ def test_sine_fit_curve_follows_training(driver: PageDriver, api: httpx.Client) 
     assert before["x"] == expected["x"]
     assert before["y"] == [a[0] for a in expected["a"]]
 
-    driver.page.select_option("#train-speed", "epoch")
-    driver.page.click("#train-toggle")
-    driver.page.wait_for_function(
-        "() => window.backpropViz.state.network.epochs >= 3", timeout=30_000
-    )
-    driver.page.click("#train-toggle")
-    driver.idle()
+    driver.train_until("epoch", "epochs", 3)
     after = side_curve(driver)
     expected = api.post(
         f"/api/networks/{network_id}/predict-curve", json={"resolution": 101}
@@ -321,13 +302,7 @@ def test_cost_axis_turns_log_when_cost_falls(
         )
 
     assert cost_axis() == {"type": "linear", "title": "cost"}
-    driver.page.select_option("#train-speed", "epoch")
-    driver.page.click("#train-toggle")
-    driver.page.wait_for_function(
-        "() => window.backpropViz.state.network.epochs >= 5", timeout=30_000
-    )
-    driver.page.click("#train-toggle")
-    driver.idle()
+    driver.train_until("epoch", "epochs", 5)
     costs = [
         p["trainCost"]
         for p in driver.page.evaluate("() => window.backpropViz.state.curve")
