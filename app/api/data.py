@@ -34,12 +34,19 @@ def default_options() -> dict[str, Any]:
     return {"seed": 0, "samples": None, "noise": None, "test_fraction": None}
 
 
+# The setting behind each limit argument of parse_csv.
+CSV_LIMIT_SETTINGS = {
+    "max_bytes": "max_upload_bytes",
+    "max_rows": "max_upload_rows",
+    "max_columns": "max_upload_columns",
+}
+
+
 def csv_limits(settings: Settings) -> dict[str, int]:
-    limits = settings.limits
+    """Return the limit arguments of parse_csv from the server's settings."""
     return {
-        "max_bytes": limits.max_upload_bytes,
-        "max_rows": limits.max_upload_rows,
-        "max_columns": limits.max_upload_columns,
+        argument: getattr(settings.limits, setting)
+        for argument, setting in CSV_LIMIT_SETTINGS.items()
     }
 
 

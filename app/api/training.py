@@ -300,7 +300,7 @@ class TrainingRunner:
         then holds only the epochs that no earlier event sent. Without it,
         every event has the whole list, which grows with the job.
         """
-        last = b""
+        last: dict[str, Any] | None = None
         sent = epochs_from
         while True:
             try:
@@ -309,14 +309,17 @@ class TrainingRunner:
                 body = {"detail": str(exc.detail), "field": "job_id"}
                 yield b"event: end\ndata: " + dumps(body) + b"\n\n"
                 return
-            view = job_view(job, sent or 0)
-            payload = dumps(view)
+            payload = dumps(job_view(job, sent or 0))
             if job.status != job_store.RUNNING:
                 yield b"event: end\ndata: " + payload + b"\n\n"
                 return
-            if payload != last:
+            # The job without its epoch list: per_epoch only grows, so its
+            # length shows a change, and an incremental stream sends no empty
+            # event after each one with new epochs.
+            state = job_view(job, len(job.per_epoch))
+            if state != last:
                 yield b"event: progress\ndata: " + payload + b"\n\n"
-                last = payload
+                last = state
                 if sent is not None:
                     sent = max(sent, len(job.per_epoch))
             await asyncio.sleep(EVENT_INTERVAL_SECONDS)

@@ -349,7 +349,7 @@ def _check_split_sizes(
 def _scale_columns(x: FloatArray) -> FloatArray:
     """Scale each column to [0, 1] by its minimum and maximum.
 
-    max - min overflows when a column holds numbers near both +1.8e308 and
+    max - min overflows when a column contains numbers near both +1.8e308 and
     -1.8e308. Such columns are scaled from halved values, whose differences
     cannot overflow. Halving is exact for numbers of normal size, so the
     result is the same as unhalved wherever both forms are finite.

@@ -101,7 +101,7 @@ function showAddress() {
 /**
  * Returns the network named by the address's #network=ID, or null when the
  * address names none, or names one that cannot be loaded (an invalid id, or
- * a network that expired or was deleted). A message says why.
+ * a network that expired or was deleted). A message gives the reason.
  */
 async function networkFromAddress() {
   const { hash } = window.location;

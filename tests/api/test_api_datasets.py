@@ -154,7 +154,8 @@ def test_upload_row_column_limits_named(
     assert response.status_code == 422, response.text
     body = response.json()
     assert (body["limit"], body["maximum"]) == (limit, maximum)
-    assert limit in body["detail"] and f"limit of {maximum}" in body["detail"]
+    assert limit in body["detail"]
+    assert f"limit of {maximum}" in body["detail"]
 
 
 def test_uploads_in_use_do_not_expire(db_path: Path) -> None:

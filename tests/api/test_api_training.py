@@ -143,6 +143,9 @@ def test_incremental_events_add_up_to_all_epochs(client: TestClient) -> None:
     # The job runs for about a second here, so progress events come before
     # the end event.
     assert len(views) >= 2
+    # No event repeats an earlier one without new epochs or steps.
+    steps = [view["steps_done"] for view in views[:-1]]
+    assert steps == sorted(set(steps))
 
     # Each event continues where the one before ended, and together they
     # hold the job's whole list once.

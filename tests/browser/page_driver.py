@@ -48,9 +48,12 @@ class PageDriver:
     def train_until(
         self, speed: str, counter: str, at_least: int, timeout_ms: int = 30_000
     ) -> None:
-        """Press Train with "per update" set to speed, and press it again
-        (pause) once the network's counter ("steps" or "epochs") reaches
-        at_least; then wait until the page is idle."""
+        """Train with "per update" set to speed until a counter is reached.
+
+        counter is "steps" or "epochs". Train is pressed again (pause) once
+        the network's counter reaches at_least, and then the page is left to
+        finish its redraw.
+        """
         self.page.select_option("#train-speed", speed)
         self.page.click("#train-toggle")
         self.page.wait_for_function(

@@ -386,7 +386,7 @@ def test_reload_keeps_the_trained_network(
     assert driver.network()["weights"] == weights
 
     # A network that no longer exists is replaced by a new one from the
-    # set-up in the address, and the page says why.
+    # set-up in the address, and a message gives the reason.
     guard.expect_status(404)
     assert api.delete(f"/api/networks/{network_id}").status_code in (200, 204)
     driver.page.reload()

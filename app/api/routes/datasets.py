@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi import Path as PathParam
 
-from app.api.data import DatasetResolver, csv_limits
+from app.api.data import CSV_LIMIT_SETTINGS, DatasetResolver, csv_limits
 from app.api.deps import ServicesDep
 from app.api.errors import ApiError, limit_exceeded
 from app.api.networks import new_id
@@ -202,9 +202,8 @@ def upload_dataset(
         field = "target" if exc.column == target and exc.row is None else "file"
         extra: dict[str, Any] = {}
         if exc.limit is not None:
-            # The parse_csv argument stands for the server's setting.
-            name, value = exc.limit
-            setting = "max_upload_" + name.removeprefix("max_")
+            argument, value = exc.limit
+            setting = CSV_LIMIT_SETTINGS[argument]
             extra = {"limit": setting, "maximum": value}
             message = f"{exc} ({setting})"
         else:

@@ -65,7 +65,7 @@ def get_training(
 ) -> ApiJSONResponse:
     """Return the job's status, progress and per-epoch metrics.
 
-    per_epoch holds the epochs from index epochs_from on (default 0, all of
+    per_epoch contains the epochs from index epochs_from on (default 0, all of
     them), so that a client polling a long job can ask only for new ones.
     """
     return ApiJSONResponse(services.training.get(network_id, job_id, epochs_from))

@@ -7,7 +7,7 @@ max_database_bytes it reads how much of the database is in use. That takes
 three PRAGMAs and no scan. When the database is over the limit, the
 histories of the least recently used networks are cut to their newest entry,
 one network after another. The cut stops under 90% of the limit, or when no
-history has more than one entry. The newest entry stays, because it holds
+history has more than one entry. The newest entry stays, because it is
 the network's current state, so undo still goes back one change.
 
 Pages freed by the cut are reused by later writes. The file does not shrink,
