@@ -266,7 +266,13 @@ async def handle_http_error(request: Request, exc: HTTPException) -> ApiJSONResp
 async def handle_divergence(request: Request, exc: DivergenceError) -> ApiJSONResponse:
     logger.info("request %s: 422 divergence: %s", request_id(request), exc)
     return ApiJSONResponse(
-        _body(str(exc), None, layer=exc.layer, quantity=exc.quantity),
+        _body(
+            str(exc),
+            None,
+            layer=exc.layer,
+            quantity=exc.quantity,
+            after_update=exc.after_update,
+        ),
         status_code=422,
     )
 

@@ -85,20 +85,43 @@ def _kept_text(progress: "_Progress") -> str:
     )
 
 
-def _diverged_text(progress: "_Progress") -> str:
+# Advice of a job whose training cost was not finite when it started, so
+# that no learning rate could have kept it finite.
+START_NOT_FINITE = (
+    "the job started from a state whose mean training cost was not finite, "
+    "so a smaller learning rate will not help: the values of the data set or "
+    "the parameters are too large for float64"
+)
+
+
+def _started_finite(progress: "_Progress", dataset: Dataset) -> bool:
+    """Return False if the job began in a state whose training cost is not finite."""
+    start = progress.last_finite
+    if start.steps != progress.start_steps:
+        return True
+    return math.isfinite(training_cost(start, dataset))
+
+
+def _advice(progress: "_Progress", dataset: Dataset) -> str:
+    if _started_finite(progress, dataset):
+        return "try a smaller learning rate"
+    return START_NOT_FINITE
+
+
+def _diverged_text(progress: "_Progress", dataset: Dataset) -> str:
     metrics = progress.per_epoch[-1]
     return (
         f"training diverged: the mean training cost after epoch "
         f"{progress.diverged_epoch} is {metrics['train_cost']}, so the job "
-        f"stopped and {_kept_text(progress)}; try a smaller learning rate"
+        f"stopped and {_kept_text(progress)}; {_advice(progress, dataset)}"
     )
 
 
-def _cost_diverged_text(progress: "_Progress") -> str:
+def _cost_diverged_text(progress: "_Progress", dataset: Dataset) -> str:
     return (
         "training diverged: the mean training cost after the last step is not "
-        f"finite, so the job stopped and {_kept_text(progress)}; try a smaller "
-        "learning rate"
+        f"finite, so the job stopped and {_kept_text(progress)}; "
+        f"{_advice(progress, dataset)}"
     )
 
 
@@ -385,16 +408,19 @@ class TrainingRunner:
                 on_step=on_step,
             )
             if progress.diverged_epoch is not None:
-                status, error = job_store.FAILED, _diverged_text(progress)
+                status = job_store.FAILED
+                error = _diverged_text(progress, dataset)
                 network = progress.last_finite
             elif progress.steps_done < job.steps_total:
                 status = job_store.CANCELLED
             fallback = self._finite_or_last(network, dataset, progress)
             if fallback is not network:
-                status, error = job_store.FAILED, _cost_diverged_text(progress)
+                status = job_store.FAILED
+                error = _cost_diverged_text(progress, dataset)
                 network = fallback
         except DivergenceError as exc:
-            status, error = job_store.FAILED, str(exc)
+            status = job_store.FAILED
+            error = exc.description
             fallback = self._finite_or_last(network, dataset, progress)
             if fallback is not network:
                 error += (
@@ -402,6 +428,9 @@ class TrainingRunner:
                     f"either, so {_kept_text(progress)}"
                 )
                 network = fallback
+            # The parameters of a step after the first come from the job's
+            # own steps, so the learning rate is to blame unless the start was.
+            error += f"; {_advice(progress, dataset)}"
         except Exception:
             logger.exception("job %s of network %s failed", job.id, job.network_id)
             status = job_store.FAILED

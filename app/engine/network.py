@@ -368,7 +368,9 @@ class Network:
         for name, per_layer in quantities:
             for i, values in enumerate(per_layer):
                 if not np.isfinite(values).all():
-                    raise DivergenceError(i + 1, name, self.steps + 1)
+                    raise DivergenceError(
+                        i + 1, name, self.steps + 1, after_update=name in ("w", "b")
+                    )
 
     def step(
         self,
@@ -427,7 +429,12 @@ class Network:
                 self.steps,
                 self.examples_seen,
             ) = saved
-            raise DivergenceError(self.num_layers, "cost", self.steps + 1)
+            raise DivergenceError(
+                self.num_layers,
+                "cost",
+                self.steps + 1,
+                after_update=math.isfinite(cost_before),
+            )
         return StepResult(
             indices=None if indices is None else np.asarray(indices),
             m=x.shape[0],
@@ -609,6 +616,12 @@ class Network:
         self.biases[l - 1][j] = self._check_value(value)
 
     def set_parameters(self, weights: Sequence[Any], biases: Sequence[Any]) -> None:
+        """Replace every weight and bias.
+
+        Like set_weight and set_bias, this keeps the momentum velocities, as
+        an optimiser keeps its state when a parameter is set by hand; reset
+        sets them to zero.
+        """
         self.weights, self.biases = self._check_parameters(weights, biases)
 
     def set_config(self, **changes: Any) -> None:

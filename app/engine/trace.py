@@ -14,15 +14,39 @@ from app.engine.activations import FloatArray
 
 
 class DivergenceError(ValueError):
-    """A step produced NaN or infinity; the network keeps its last good state."""
+    """A step produced NaN or infinity; the network keeps its last good state.
 
-    def __init__(self, layer: int, quantity: str, step: int) -> None:
+    after_update is True when the quantity comes from the updated parameters
+    (w, b, or the cost after the step), which a smaller learning rate can
+    keep finite. Otherwise it was computed from the parameters and the
+    mini-batch as they were before the update, and this step's eta played no
+    part (an earlier step's eta may have made the parameters large).
+    """
+
+    def __init__(
+        self, layer: int, quantity: str, step: int, *, after_update: bool
+    ) -> None:
         self.layer = layer
         self.quantity = quantity
-        super().__init__(
+        self.after_update = after_update
+        when = "" if after_update else " before the update"
+        #: The message without its advice.
+        self.description = (
             f"step {step} diverged: {quantity} in layer {layer} became NaN or "
-            "infinite, so the step was rejected and the parameters were kept; "
-            "try a smaller learning rate"
+            f"infinite{when}, so the step was rejected and the parameters "
+            "were kept"
+        )
+        super().__init__(f"{self.description}; {self.advice}")
+
+    @property
+    def advice(self) -> str:
+        if self.after_update:
+            return "try a smaller learning rate"
+        return (
+            "the learning rate of this step played no part, because the "
+            "parameters or the mini-batch were already too large for float64: "
+            "undo the steps that made the parameters large, or scale the data "
+            "down"
         )
 
 

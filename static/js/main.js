@@ -181,7 +181,6 @@ async function applyFormChanges() {
 function resetNetwork() {
   return enqueue(async () => {
     const network = await api.resetNetwork(state.network.id);
-    state.curve = [];
     await afterParameterChange(network);
     await renderAll();
   });

@@ -14,6 +14,7 @@ export const state = {
   batchStep: null, // last mini-batch step, shown instead of a stage
   selection: null, // { kind: "neuron" | "weight", layer, j, k }
   curve: [], // one point per training state seen, ordered by steps
+  cutCurve: [], // the curve before the last undo, rewind or reset cut it
   history: [],
   training: { playing: false, jobId: null, stepsPerUpdate: "10" },
   autoplay: false, // stepping through the stages on a timer
@@ -51,24 +52,48 @@ export function applyStepCounters(result) {
   }
 }
 
+/** Returns true if two curve points show the same state of the network. */
+function samePoint(p, q) {
+  return p.steps === q.steps && p.trainCost === q.trainCost &&
+    p.testCost === q.testCost;
+}
+
 /**
  * Adds the NetworkState's train and test cost and accuracy to the curve,
- * dropping points of later steps first, which undo and rewind leave behind.
+ * dropping points of later steps first, which undo, rewind and reset leave
+ * behind. The dropped curve is kept, so that a state it passed through (a
+ * reset that is undone, say) gets back the points that led to it.
  */
 export function recordCurvePoint(network) {
   const steps = network.steps;
-  state.curve = state.curve.filter((point) => point.steps < steps);
+  const kept = state.curve.filter((point) => point.steps < steps);
+  if (kept.length < state.curve.length) {
+    state.cutCurve = state.curve;
+  }
+  state.curve = kept;
   if (!network.cost) {
     return;
   }
-  state.curve.push({
+  const point = {
     steps,
     epochs: network.epochs,
     trainCost: network.cost.train,
     testCost: network.cost.test,
     trainAccuracy: network.accuracy ? network.accuracy.train : null,
     testAccuracy: network.accuracy ? network.accuracy.test : null,
-  });
+  };
+  const cut = state.cutCurve;
+  const seen = cut.findIndex((p) => samePoint(p, point));
+  if (seen >= 0 && seen >= state.curve.length) {
+    state.curve = cut.slice(0, seen);
+  }
+  state.curve.push(point);
+}
+
+/** Starts an empty curve, for a network not shown before. */
+export function clearCurve() {
+  state.curve = [];
+  state.cutCurve = [];
 }
 
 /** Returns the stage the stepper shows now, or null. */

@@ -244,6 +244,8 @@ def test_divergence_is_rejected_and_changes_nothing(client: TestClient) -> None:
     error = response.json()
     assert "diverged" in error["detail"]
     assert error["layer"] in (1, 2)
+    advice = "try a smaller learning rate" in error["detail"]
+    assert error["after_update"] is advice
     assert client.get(f"/api/networks/{network_id}").json() == before
 
 

@@ -277,6 +277,46 @@ def test_diverging_job_fails_and_keeps_last_finite_state(client: TestClient) -> 
     assert client.get(f"/api/networks/{network_id}/history").json()["entries"] == []
 
 
+def test_diverging_job_advice(client: TestClient) -> None:
+    network_id = post_network(
+        client,
+        dataset="xor",
+        hidden_activation="identity",
+        output_activation="identity",
+        learning_rate=1e6,
+    )["id"]
+    job = client.post(f"/api/networks/{network_id}/train", json={"epochs": 5}).json()
+    job = wait_for_job(client, network_id, job["job_id"])
+    assert job["status"] == "failed"
+    assert job["error"].endswith("; try a smaller learning rate"), job["error"]
+
+
+@pytest.mark.parametrize("body", [{"steps": 1}, {"epochs": 2}])
+def test_infinite_start_cost_advice(client: TestClient, body: dict[str, int]) -> None:
+    # Targets near 1e200 make the quadratic cost (a - y)^2 / 2 overflow before
+    # any step, whatever the learning rate.
+    rows = "".join(f"{i / 10},{1.5e200 * (i / 7 + 0.1)}\n" for i in range(30))
+    upload = client.post(
+        "/api/datasets",
+        files={"file": ("huge.csv", f"x,y\n{rows}".encode())},
+        data={"target": "y"},
+    )
+    assert upload.status_code == 201, upload.text
+    network_id = post_network(
+        client,
+        dataset=upload.json()["id"],
+        sizes=[1, 3, 1],
+        output_activation="identity",
+        learning_rate=1e-3,
+    )["id"]
+    job = client.post(f"/api/networks/{network_id}/train", json=body).json()
+    job = wait_for_job(client, network_id, job["job_id"])
+    assert job["status"] == "failed"
+    assert "smaller learning rate will not help" in job["error"], job["error"]
+    assert "try a smaller learning rate" not in job["error"]
+    assert client.get(f"/api/networks/{network_id}").json()["steps"] == 0
+
+
 def test_stale_job_checkpoint_becomes_history(db_path: Path) -> None:
     """Undo after a lost job returns to its last checkpoint, not before the job."""
     settings = make_settings(db_path)

@@ -355,6 +355,18 @@ def test_invalid_field_named_in_status(
     assert driver.network()["config"]["sizes"] == [2, 4, 2]
 
 
+def test_seed_limit_named(driver: PageDriver) -> None:
+    # JavaScript numbers hold whole numbers exactly up to 2^53 - 1, so the
+    # page stops there and says so, instead of sending a rounded seed.
+    driver.open("dataset=xor&sizes=2-4-2&seed=1")
+    driver.page.fill("#seed", "1e30")
+    status = driver.page.inner_text("#setup-status")
+    assert status.startswith("Cannot create yet: Seed: "), status
+    assert "9007199254740991" in status, status
+    driver.click("#apply-setup")
+    assert driver.network()["config"]["seed"] == 1
+
+
 def test_choice_lists_use_readable_names(driver: PageDriver) -> None:
     driver.open("dataset=xor&sizes=2-4-2&seed=1")
     costs = driver.page.locator("#cost option").all_inner_texts()

@@ -111,6 +111,28 @@ def test_train_then_reset(driver: PageDriver, api: httpx.Client) -> None:
     assert counters(driver)["steps"] == "0"
 
 
+def curve_steps(driver: PageDriver) -> list[int]:
+    return driver.page.evaluate(
+        "() => window.backpropViz.state.curve.map((p) => p.steps)"
+    )
+
+
+def test_undo_reset_restores_curve(driver: PageDriver) -> None:
+    driver.open(SETUP)
+    for _ in range(3):
+        driver.click("#batch-step")
+    before = curve_steps(driver)
+    assert before == [0, 1, 2, 3]
+    driver.click("#reset")
+    assert curve_steps(driver) == [0]
+    driver.click("#undo")
+    assert counters(driver)["steps"] == "3"
+    assert curve_steps(driver) == before
+    # Undo past the reset goes back along the same curve.
+    driver.click("#undo")
+    assert curve_steps(driver) == [0, 1, 2]
+
+
 def test_edit_weight_in_panel(driver: PageDriver, api: httpx.Client) -> None:
     driver.open(SETUP)
     network_id = driver.network_id()

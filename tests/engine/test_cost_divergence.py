@@ -48,6 +48,8 @@ def test_infinite_cost_after_is_rejected(mu: float) -> None:
 
     assert caught.value.quantity == "cost"
     assert caught.value.layer == 1
+    assert caught.value.after_update
+    assert "try a smaller learning rate" in str(caught.value)
     assert _snapshot(network) == before
     assert network.steps == 0
     assert network.examples_seen == 0
@@ -63,6 +65,12 @@ def test_infinite_cost_before_is_rejected() -> None:
 
     assert caught.value.quantity == "cost"
     assert caught.value.layer == 1
+    # eta = 1e-300 is not to blame, and the message must not say it is.
+    assert not caught.value.after_update
+    message = str(caught.value)
+    assert "before the update" in message
+    assert "smaller learning rate" not in message
+    assert "learning rate of this step played no part" in message
     assert _snapshot(network) == before
     assert network.steps == 0
 

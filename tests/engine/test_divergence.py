@@ -73,6 +73,10 @@ def test_step_divergence_names_layer_and_quantity(
     assert caught.value.layer == layer
     assert caught.value.quantity == quantity
     assert f"{quantity} in layer {layer}" in str(caught.value)
+    # Only new parameters come from this step's learning rate.
+    assert caught.value.after_update == (quantity in ("w", "b"))
+    learning_rate_advice = "try a smaller learning rate" in str(caught.value)
+    assert learning_rate_advice == caught.value.after_update
     assert isinstance(caught.value, ValueError)
     assert reference.snapshot(network) == before
 

@@ -115,6 +115,23 @@ def test_set_parameters_copies_input() -> None:
     assert network.weights[0][0, 0] == EXPLICIT_W[0][0][0]
 
 
+def test_edits_keep_velocities() -> None:
+    network = Network(CONFIG)
+    x, y = _data()
+    network.step(x[:4], y[:4])
+    velocities = [v.copy() for v in (*network.velocity_w, *network.velocity_b)]
+    assert any(v.any() for v in velocities)
+
+    network.set_parameters(EXPLICIT_W, EXPLICIT_B)
+    network.set_weight(1, 0, 0, 2.0)
+    network.set_bias(1, 0, -2.0)
+
+    kept = [*network.velocity_w, *network.velocity_b]
+    assert all(np.array_equal(a, b) for a, b in zip(kept, velocities, strict=True))
+    network.reset()
+    assert not any(v.any() for v in (*network.velocity_w, *network.velocity_b))
+
+
 def test_set_parameters_rejects_bad_shape() -> None:
     network = Network(CONFIG)
     before = reference.snapshot(network)

@@ -129,7 +129,11 @@ def set_bias(
 def set_parameters(
     network_id: NetworkId, body: ParametersBody, services: ServicesDep
 ) -> ApiJSONResponse:
-    """Replace every weight and bias; shapes must match the network's sizes."""
+    """Replace every weight and bias; shapes must match the network's sizes.
+
+    With momentum, the velocities are kept, here and when one weight or bias
+    is set; POST .../reset sets them to zero with the initial parameters.
+    """
     networks = services.networks
     with networks.change(network_id) as loaded:
         try:
