@@ -5,8 +5,8 @@
 import * as api from "./api.js";
 import { showError } from "./messages.js";
 import {
-  applyStepCounters, buildStages, clearCurve, numLayers, setNetwork,
-  stageIndexOf, state,
+  applyStepCounters, buildStages, numLayers, setNetwork, stageIndexOf,
+  startCurve, state,
 } from "./state.js";
 import { isTestExample } from "./update-preview.js";
 
@@ -110,7 +110,7 @@ export async function useNetwork(network) {
   const sizesChanged = !state.network ||
     state.network.config.sizes.join() !== network.config.sizes.join();
   if (!state.network || state.network.id !== network.id) {
-    clearCurve();
+    startCurve(network.id);
   }
   setNetwork(network);
   state.batchStep = null;

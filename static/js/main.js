@@ -18,7 +18,7 @@ import {
   addDataset, changeKind, initSetupForm, readSetup, renderSetupStatus,
   setupFromQuery, setupQuery, showSetup, uploadCsv,
 } from "./setup-form.js";
-import { state } from "./state.js";
+import { saveCurve, state } from "./state.js";
 import {
   bindKeyboard, jumpTo, next, previous, renderTimeline, stopAutoplay,
   toggleAutoplay,
@@ -261,6 +261,7 @@ async function start() {
   });
   byId("reset").addEventListener("click", resetNetwork);
   bindResize();
+  window.addEventListener("pagehide", saveCurve);
   await initSetupForm(() => state.network, () => enqueue(async () => {
     const dataset = await uploadCsv();
     showInfo(`Uploaded ${dataset.title ?? dataset.name}; press Create ` +

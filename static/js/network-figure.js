@@ -327,6 +327,33 @@ function layerAnnotations(model, spacingPx) {
   });
 }
 
+// Columns at least this many pixels apart leave room between their headers
+// for a heat map's size and the meaning of its rows and columns.
+const FULL_HEATMAP_LABEL_SPACING = 180;
+
+/**
+ * Names each weight matrix drawn as a heat map, between the headers of the
+ * two layers it joins: "w¹: 30 × 64, rows j, columns k" or just "w¹".
+ */
+function heatmapLabels(model, spacingPx) {
+  const { columns } = model.layout;
+  const labels = [];
+  for (let l = 1; l < columns.length; l += 1) {
+    if (drawsLines(columns, l)) {
+      continue;
+    }
+    const name = `w<sup>${l}</sup>`;
+    const text = spacingPx >= FULL_HEATMAP_LABEL_SPACING
+      ? `${name}: ${columns[l].n} × ${columns[l - 1].n}<br>rows j, columns k`
+      : name;
+    labels.push({
+      x: l - 0.5, y: 1, xref: "x", yref: "paper", showarrow: false, text,
+      font: { size: 11, color: "#444444" }, yanchor: "bottom",
+    });
+  }
+  return labels;
+}
+
 /** Labels the colour of NaN and infinite values under the colour bars. */
 function nonFiniteKey() {
   return {
@@ -407,6 +434,7 @@ export function buildNetworkFigure(model, widthPx = null) {
     t: 36, b: 6 };
   // Colour bar positions are fractions of the plot area's width.
   const plotWidth = Math.max(100, (widthPx || 600) - margin.l - margin.r);
+  const columnSpacing = plotWidth / (L + 0.8);
   const layout = {
     margin,
     xaxis: { range: [-0.4, L + 0.4], visible: false, fixedrange: true },
@@ -414,7 +442,8 @@ export function buildNetworkFigure(model, widthPx = null) {
       fixedrange: true },
     coloraxis: colourAxis(model.neuronRange, model.neuronTitle, 1.0),
     annotations: [
-      ...layerAnnotations(model, plotWidth / (L + 0.8)), nonFiniteKey(),
+      ...layerAnnotations(model, columnSpacing),
+      ...heatmapLabels(model, columnSpacing), nonFiniteKey(),
     ],
     shapes: highlightShapes(model),
     hovermode: "closest", hoverdistance: 12, dragmode: false,

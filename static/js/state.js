@@ -90,9 +90,43 @@ export function recordCurvePoint(network) {
   state.curve.push(point);
 }
 
-/** Starts an empty curve, for a network not shown before. */
-export function clearCurve() {
-  state.curve = [];
+// The curve exists only in the page, so it is kept in the tab's
+// sessionStorage when the page is left, and a reload draws it again.
+const CURVE_STORAGE_KEY = "backprop-viz:curve";
+
+/** Stores the curve of the shown network for the next load of this tab. */
+export function saveCurve() {
+  if (!state.network) {
+    return;
+  }
+  const stored = JSON.stringify({ id: state.network.id, curve: state.curve });
+  try {
+    sessionStorage.setItem(CURVE_STORAGE_KEY, stored);
+  } catch (error) {
+    // Storage that is full or turned off only costs the curve on reload.
+    console.warn(`The cost curve was not stored: ${error}`);
+  }
+}
+
+/** Returns the stored curve of network networkId, or an empty one. */
+function storedCurve(networkId) {
+  try {
+    const stored = JSON.parse(sessionStorage.getItem(CURVE_STORAGE_KEY));
+    if (stored?.id === networkId && Array.isArray(stored.curve)) {
+      return stored.curve;
+    }
+  } catch (error) {
+    console.warn(`The stored cost curve was not read: ${error}`);
+  }
+  return [];
+}
+
+/**
+ * Starts the curve of a network not shown before in this page: the one
+ * stored when this tab last showed it, if any, else an empty one.
+ */
+export function startCurve(networkId) {
+  state.curve = storedCurve(networkId);
   state.cutCurve = [];
 }
 

@@ -49,19 +49,19 @@ export function renderCounters(element) {
 const START = "start";
 
 /**
- * Redraws the history list, newest first, ending with the start. A reset
- * entry restores the start, so it is not listed a second time. When the
- * newest entry is a reset, the start is the chosen (current) entry.
+ * Redraws the history list, newest first, ending with the start. A reset is
+ * listed where it happened, so the list reads as a timeline. The newest
+ * entry is the chosen (current) one, or the start when there is none.
  */
 export function renderHistory(select) {
   const entries = [...state.history].reverse();
-  const options = entries.filter((entry) => entry.kind !== "reset")
-    .map((entry) =>
-      `<option value="${entry.id}" title="${escapeHtml(entry.summary ?? "")}">` +
-      `step ${entry.steps}: ${escapeHtml(entry.kind)}</option>`);
-  const atStart = entries.length === 0 || entries[0].kind === "reset";
-  options.push(`<option value="${START}"${atStart ? " selected" : ""}>` +
-    "step 0: start (reset)</option>");
+  const options = entries.map((entry) =>
+    `<option value="${entry.id}" title="${escapeHtml(entry.summary ?? "")}">` +
+    `step ${entry.steps}: ${escapeHtml(entry.kind)}</option>`);
+  const atStart = entries.length === 0;
+  options.push(`<option value="${START}"${atStart ? " selected" : ""} ` +
+    `title="the initial parameters, which a rewind to here restores with a ` +
+    `reset">step 0: start</option>`);
   select.innerHTML = options.join("");
   byId("undo").disabled = state.history.length === 0 || state.training.playing;
 }

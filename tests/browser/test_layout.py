@@ -276,6 +276,24 @@ def test_output_bars_title_fits_narrow_window(driver: PageDriver) -> None:
     driver.screenshot("layout-digits-800")
 
 
+@pytest.mark.parametrize(
+    ("width", "label"),
+    [(1440, "w<sup>1</sup>: 30 × 64<br>rows j, columns k"), (800, "w<sup>1</sup>")],
+)
+def test_heatmap_named_between_headers(
+    driver: PageDriver, width: int, label: str
+) -> None:
+    driver.page.set_viewport_size({"width": width, "height": 1000})
+    driver.open("dataset=digits&sizes=64-30-10&seed=2")
+    texts = driver.page.evaluate(
+        "() => document.getElementById('network').layout.annotations"
+        ".map((a) => a.text)"
+    )
+    assert label in texts
+    # Lines join layers 1 and 2, so only w^1 is a heat map.
+    assert not [text for text in texts if text.startswith("w<sup>2</sup>")]
+
+
 def test_huge_cost_axis_title_clear(driver: PageDriver, api: httpx.Client) -> None:
     # An imported weight of 1e150 makes a^L about 1e150 and the quadratic
     # cost about 1e300, so the tick labels of the cost axis are long.

@@ -388,6 +388,8 @@ def test_reload_keeps_the_trained_network(
     for _ in range(3):
         driver.click("#batch-step")
     weights = api.get(f"/api/networks/{network_id}").json()["weights"]
+    curve = driver.page.evaluate("() => window.backpropViz.state.curve")
+    assert [point["steps"] for point in curve] == [0, 1, 2, 3]
 
     driver.page.reload()
     driver.page.wait_for_selector("body[data-ready=true]")
@@ -396,6 +398,12 @@ def test_reload_keeps_the_trained_network(
     assert driver.network_id() == network_id
     assert driver.network()["steps"] == 3
     assert driver.network()["weights"] == weights
+    # The cost curve is drawn again from every point seen before the reload.
+    assert driver.page.evaluate("() => window.backpropViz.state.curve") == curve
+    drawn = driver.page.evaluate(
+        "() => document.getElementById('curves').data[0].x"
+    )
+    assert drawn == [0, 1, 2, 3]
 
     # A network that no longer exists is replaced by a new one from the
     # set-up in the address, and a message gives the reason.

@@ -225,15 +225,23 @@ def test_wide_upload_renders_compactly(driver: PageDriver, api: httpx.Client) ->
     driver.screenshot("wide-784-30-10-update")
 
 
-def test_reset_lists_start_once(driver: PageDriver) -> None:
+def test_history_lists_reset_in_place(driver: PageDriver) -> None:
     driver.open(SETUP)
-    driver.click("#batch-step")
+    for _ in range(2):
+        driver.click("#batch-step")
     driver.click("#reset")
+    assert driver.page.locator("#history option").all_inner_texts() == [
+        "step 0: reset",
+        "step 2: step",
+        "step 1: step",
+        "step 0: start",
+    ]
+    reset_entry = driver.page.locator("#history option").first
+    assert driver.page.input_value("#history") == reset_entry.get_attribute("value")
+
+    driver.click("#batch-step")
     options = driver.page.locator("#history option").all_inner_texts()
-    at_zero = [text for text in options if text.startswith("step 0")]
-    assert at_zero == ["step 0: start (reset)"]
-    assert driver.page.input_value("#history") == "start"
-    assert "step 1: step" in options
+    assert options[:3] == ["step 1: step", "step 0: reset", "step 2: step"]
 
 
 def side_curve(driver: PageDriver) -> dict:
