@@ -278,7 +278,10 @@ def test_output_bars_title_fits_narrow_window(driver: PageDriver) -> None:
 
 @pytest.mark.parametrize(
     ("width", "label"),
-    [(1440, "w<sup>1</sup>: 30 × 64<br>rows j, columns k"), (800, "w<sup>1</sup>")],
+    [
+        (1440, "w<sup>1</sup>: 30 \u00d7 64<br>rows j, columns k"),
+        (800, "w<sup>1</sup>"),
+    ],
 )
 def test_heatmap_named_between_headers(
     driver: PageDriver, width: int, label: str
@@ -286,8 +289,7 @@ def test_heatmap_named_between_headers(
     driver.page.set_viewport_size({"width": width, "height": 1000})
     driver.open("dataset=digits&sizes=64-30-10&seed=2")
     texts = driver.page.evaluate(
-        "() => document.getElementById('network').layout.annotations"
-        ".map((a) => a.text)"
+        "() => document.getElementById('network').layout.annotations.map((a) => a.text)"
     )
     assert label in texts
     # Lines join layers 1 and 2, so only w^1 is a heat map.

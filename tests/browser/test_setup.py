@@ -400,9 +400,7 @@ def test_reload_keeps_the_trained_network(
     assert driver.network()["weights"] == weights
     # The cost curve is drawn again from every point seen before the reload.
     assert driver.page.evaluate("() => window.backpropViz.state.curve") == curve
-    drawn = driver.page.evaluate(
-        "() => document.getElementById('curves').data[0].x"
-    )
+    drawn = driver.page.evaluate("() => document.getElementById('curves').data[0].x")
     assert drawn == [0, 1, 2, 3]
 
     # A network that no longer exists is replaced by a new one from the
