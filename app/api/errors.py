@@ -122,6 +122,19 @@ def _error_message(error: dict[str, Any]) -> str:
         return f"the request body is not valid JSON: {reason}".rstrip(": ")
     if error.get("type") == "missing":
         return "field required"
+    loc = tuple(error.get("loc", ()))
+    if loc == ("body",) and isinstance(error.get("input"), bytes | str):
+        # FastAPI parses a body as JSON only when its Content-Type is JSON,
+        # so a body of any other type arrives here as raw bytes.
+        return (
+            "the request body was not read as JSON: send it with the header "
+            "Content-Type: application/json"
+        )
+    if loc[-1:] == ("file",) and "Expected UploadFile" in message:
+        return (
+            "file must be a file part of the multipart form, with a filename, "
+            f"got a plain form field {quote(error.get('input'))}"
+        )
     if "input" in error and error.get("type") not in ("extra_forbidden", "array_item"):
         return f"{message}, got {quote(error['input'])}"
     return message

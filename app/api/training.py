@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 SHUTDOWN_WAIT_SECONDS = 10.0
 # Seconds that a cancel request waits for a job of this process to end.
 CANCEL_WAIT_SECONDS = 5.0
+# How often a cancel reads the row of a job that another process runs.
+CANCEL_POLL_SECONDS = 0.02
 # Seconds between two reads of a job's row by the event stream.
 EVENT_INTERVAL_SECONDS = 0.25
 
@@ -294,7 +296,7 @@ class TrainingRunner:
         return job
 
     def cancel(self, network_id: str, job_id: str) -> dict[str, Any]:
-        """Ask the job to stop; wait briefly when this process runs it."""
+        """Ask the job to stop and wait up to CANCEL_WAIT_SECONDS for it to end."""
         job = self._job(network_id, job_id)
         if job.status != job_store.RUNNING:
             return job_view(job)
@@ -307,7 +309,22 @@ class TrainingRunner:
         if stop is not None and thread is not None:
             stop.set()
             thread.join(CANCEL_WAIT_SECONDS)
-        return job_view(self._job(network_id, job_id))
+            return job_view(self._job(network_id, job_id))
+        # Another worker process runs the job. It reads the request at its
+        # next progress write, and its row shows when the job has stopped.
+        deadline = time.monotonic() + CANCEL_WAIT_SECONDS
+        job = self._job(network_id, job_id)
+        while job.status == job_store.RUNNING and time.monotonic() < deadline:
+            time.sleep(CANCEL_POLL_SECONDS)
+            job = self._job(network_id, job_id)
+        if job.status == job_store.RUNNING:
+            logger.warning(
+                "job %s of network %s still running %.0f s after cancel",
+                job_id,
+                network_id,
+                CANCEL_WAIT_SECONDS,
+            )
+        return job_view(job)
 
     async def events(
         self, network_id: str, job_id: str, epochs_from: int | None = None

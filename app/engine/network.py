@@ -47,6 +47,16 @@ def _as_matrix(name: str, values: Any, width: int) -> FloatArray:
     return arr
 
 
+def _check_targets(y: FloatArray, bad: np.ndarray, rule: str) -> None:
+    """Raise ValueError naming the first target value where bad is set."""
+    if bad.any():
+        i, j = (int(n) for n in np.argwhere(bad)[0])
+        raise ValueError(
+            f"target values must {rule}, got {float(y[i, j])!r} at output {j} "
+            f"of example {i}"
+        )
+
+
 class Network:
     """Weights, biases, SGD state and counters of one network."""
 
@@ -183,10 +193,10 @@ class Network:
                 f"target has {y.shape[0]} examples but input has {x.shape[0]}"
             )
         cost = self.config.cost
-        if cost == "cross_entropy" and ((y < 0) | (y > 1)).any():
-            raise ValueError("target values must lie in [0, 1] for cross_entropy")
-        if cost == "log_likelihood" and (y < 0).any():
-            raise ValueError("target values must be >= 0 for log_likelihood")
+        if cost == "cross_entropy":
+            _check_targets(y, (y < 0) | (y > 1), "lie in [0, 1] for cross_entropy")
+        if cost == "log_likelihood":
+            _check_targets(y, y < 0, "be >= 0 for log_likelihood")
         return x, y
 
     def _forward(
@@ -618,9 +628,9 @@ class Network:
     def set_parameters(self, weights: Sequence[Any], biases: Sequence[Any]) -> None:
         """Replace every weight and bias.
 
-        Like set_weight and set_bias, this keeps the momentum velocities, as
-        an optimiser keeps its state when a parameter is set by hand; reset
-        sets them to zero.
+        Like set_weight and set_bias, this keeps the momentum velocities. An
+        optimiser also keeps its state when a parameter is set by hand. Only
+        reset sets them to zero.
         """
         self.weights, self.biases = self._check_parameters(weights, biases)
 

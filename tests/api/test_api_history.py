@@ -64,6 +64,35 @@ def test_set_parameters(client: TestClient) -> None:
     assert response.json()["field"] == "weights.1"
 
 
+def test_unchanged_edits_add_no_entry(client: TestClient) -> None:
+    state = post_network(client, sizes=[2, 1, 2])
+    network_id = state["id"]
+    same = {"weights": state["weights"], "biases": state["biases"]}
+    settings = {"learning_rate": state["config"]["learning_rate"]}
+    for method, path, body in [
+        ("PUT", "/parameters", same),
+        ("PATCH", "", settings),
+        ("PUT", "/weights/1/0/0", {"value": state["weights"][0][0][0]}),
+    ]:
+        url = f"/api/networks/{network_id}{path}"
+        response = client.request(method, url, json=body)
+        assert response.status_code == 200, (path, response.text)
+        assert response.json()["history_length"] == 0, path
+
+    # A changed value, even only in its sign bit, is an entry.
+    zeroed = [[[0.0, 0.0]], [[0.0], [0.0]]]
+    client.put(
+        f"/api/networks/{network_id}/parameters", json={**same, "weights": zeroed}
+    )
+    negative = [[[-0.0, 0.0]], [[0.0], [0.0]]]
+    response = client.put(
+        f"/api/networks/{network_id}/parameters", json={**same, "weights": negative}
+    )
+    assert response.json()["history_length"] == 2
+    response = client.patch(f"/api/networks/{network_id}", json={"learning_rate": 0.5})
+    assert response.json()["history_length"] == 3
+
+
 def test_reset_restores_initial(client: TestClient) -> None:
     created = post_network(client, seed=11)
     network_id = created["id"]

@@ -21,6 +21,13 @@ def test_healthz(client: TestClient) -> None:
     assert response.json() == {"status": "ok"}
 
 
+def test_head_of_page_and_health_check(client: TestClient) -> None:
+    for path, media_type in [("/healthz", "application/json"), ("/", "text/html")]:
+        response = client.head(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith(media_type)
+
+
 def test_index_page_and_static_files(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200
@@ -39,6 +46,24 @@ def test_unknown_route_and_method_are_json(client: TestClient) -> None:
     response = client.put("/api/networks")
     assert response.status_code == 405
     assert "detail" in response.json()
+
+
+def test_body_without_json_type_named(client: TestClient) -> None:
+    for headers in ({"content-type": "text/plain"}, {}):
+        response = client.post(
+            "/api/networks", content=b'{"dataset": "xor"}', headers=headers
+        )
+        assert response.status_code == 422, headers
+        assert "Content-Type: application/json" in response.json()["detail"]
+
+
+def test_upload_as_plain_field_named(client: TestClient) -> None:
+    response = client.post(
+        "/api/datasets", files={"file": (None, "x,y\n1,2\n")}, data={"target": "y"}
+    )
+    assert response.status_code == 422
+    assert response.json()["field"] == "file"
+    assert "with a filename" in response.json()["detail"]
 
 
 def test_request_id_header(client: TestClient) -> None:

@@ -62,6 +62,15 @@ def test_train_epochs_equals_engine(client: TestClient) -> None:
     assert history[-1]["id"] == job["history_id"]
 
 
+def check_cancelled(client: TestClient, network_id: str, job: dict[str, Any]) -> None:
+    """Check a job of 100,000 steps that was cancelled and the network it left."""
+    assert job["status"] == "cancelled"
+    assert 0 < job["steps_done"] < 100_000
+    state = client.get(f"/api/networks/{network_id}").json()
+    assert state["training_job"] is None
+    assert state["steps"] == job["steps_done"]
+
+
 def test_training_network_rejects_changes(db_path: Path) -> None:
     settings = dataclasses.replace(make_settings(db_path), job_progress_seconds=0.01)
     with TestClient(create_app(settings)) as client:
@@ -86,13 +95,31 @@ def test_training_network_rejects_changes(db_path: Path) -> None:
 
         cancelled = client.delete(f"/api/networks/{network_id}/train/{job_id}")
         assert cancelled.status_code == 200, cancelled.text
-        job = wait_for_job(client, network_id, job_id)
-        assert job["status"] == "cancelled"
-        assert 0 < job["steps_done"] < 100_000
-        state = client.get(f"/api/networks/{network_id}").json()
-        assert state["training_job"] is None
-        assert state["steps"] == job["steps_done"]
+        check_cancelled(client, network_id, wait_for_job(client, network_id, job_id))
         assert client.post(f"/api/networks/{network_id}/step").status_code == 200
+
+
+def test_cancel_from_another_process(db_path: Path) -> None:
+    # Two apps on one database file stand for two worker processes: the job
+    # runs in one, and the cancel request reaches the other.
+    settings = make_settings(db_path)
+    with (
+        TestClient(create_app(settings)) as runner,
+        TestClient(create_app(settings)) as other,
+    ):
+        network_id = post_network(runner, dataset="digits", batch_size=1)["id"]
+        started = runner.post(
+            f"/api/networks/{network_id}/train", json={"steps": 100_000}
+        ).json()
+        time.sleep(0.3)
+
+        cancelled = other.delete(
+            f"/api/networks/{network_id}/train/{started['job_id']}"
+        )
+
+        assert cancelled.status_code == 200, cancelled.text
+        check_cancelled(other, network_id, cancelled.json())
+        assert other.post(f"/api/networks/{network_id}/undo").status_code == 200
 
 
 def test_train_events_stream(client: TestClient) -> None:

@@ -174,6 +174,21 @@ def test_cross_entropy_target_outside_unit_interval_rejected() -> None:
         network.backward([[0.0, 0.0]], [[1.5, 0.0]])
 
 
+@pytest.mark.parametrize(
+    ("cost", "output", "message"),
+    [
+        ("cross_entropy", "sigmoid", "got -0.5 at output 1 of example 1"),
+        ("log_likelihood", "softmax", "got -0.5 at output 1 of example 1"),
+    ],
+)
+def test_bad_target_named(cost: str, output: str, message: str) -> None:
+    config = NetworkConfig(sizes=(2, 2), cost=cost, output_activation=output)
+    y = [[0.0, 1.0], [0.0, -0.5], [-2.0, 0.0]]
+
+    with pytest.raises(ValueError, match=message):
+        Network(config).backward([[0.0, 0.0]] * 3, y)
+
+
 def test_backward_needs_target() -> None:
     with pytest.raises(ValueError, match="target is required"):
         Network(CONFIG).backward([[0.0, 0.0]], None)

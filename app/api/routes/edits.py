@@ -136,11 +136,17 @@ def set_parameters(
     """
     networks = services.networks
     with networks.change(network_id) as loaded:
+        network = loaded.network
+        before = [*network.weights, *network.biases]
         try:
-            loaded.network.set_parameters(body.weights, body.biases)
+            network.set_parameters(body.weights, body.biases)
         except ValueError as exc:
             raise engine_error(exc, "weights") from None
-        networks.record(loaded, "edit", "set all weights and biases")
+        # As for one weight, setting the values the network already has (bit
+        # for bit, so -0.0 differs from 0.0) adds no history entry.
+        after = [*network.weights, *network.biases]
+        if any(a.tobytes() != b.tobytes() for a, b in zip(before, after, strict=True)):
+            networks.record(loaded, "edit", "set all weights and biases")
         history_length = networks.history_length(loaded)
     state = networks.state(loaded, history_length)
     return ApiJSONResponse(state)

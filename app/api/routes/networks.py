@@ -85,9 +85,12 @@ def patch_network(
     networks = services.networks
     with networks.change(network_id) as loaded:
         engine_changes = {ENGINE_NAMES.get(k, k): v for k, v in changes.items()}
+        before = loaded.network.config
         loaded.network.set_config(**engine_changes)
-        summary = ", ".join(f"{name} = {value}" for name, value in changes.items())
-        networks.record(loaded, "settings", f"set {summary}")
+        # Values equal to the current ones change nothing and add no entry.
+        if loaded.network.config != before:
+            summary = ", ".join(f"{name} = {value}" for name, value in changes.items())
+            networks.record(loaded, "settings", f"set {summary}")
         history_length = networks.history_length(loaded)
     state = networks.state(loaded, history_length)
     return ApiJSONResponse(state)

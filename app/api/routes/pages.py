@@ -15,7 +15,11 @@ router = APIRouter()
 templates = Jinja2Templates(directory=str(templates_dir()))
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+# The page and the health check accept HEAD too, which probes and proxies
+# may send. The server sends the headers of GET and no body.
+@router.api_route(
+    "/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False
+)
 def index(request: Request) -> HTMLResponse:
     """Render the single page of the app."""
     return templates.TemplateResponse(request, "index.html")
@@ -52,3 +56,9 @@ def healthz(services: ServicesDep) -> ApiJSONResponse:
     """Return {"status": "ok"} when a database query succeeds (Docker health check)."""
     services.db.connection().execute("SELECT 1").fetchone()
     return ApiJSONResponse({"status": "ok"})
+
+
+@router.head("/healthz", include_in_schema=False)
+def healthz_head(services: ServicesDep) -> ApiJSONResponse:
+    """Check the database as GET /healthz does; the server leaves out the body."""
+    return healthz(services)

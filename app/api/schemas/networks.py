@@ -74,11 +74,21 @@ class NetworkCreate(RequestModel):
     l2: L2 = Field(
         default=0.0,
         description=(
-            "L2 regularisation lambda: each step also shrinks every weight by "
-            "eta * lambda / n times its value, with n the training set size"
+            "L2 regularisation lambda, with n the training set size. Without "
+            "momentum, each step also shrinks every weight by eta * lambda / n "
+            "times its value. With momentum mu, the decay goes into the "
+            "velocity: v -> mu v - eta (dC/dw + (lambda / n) w), w -> w + v. "
+            "Biases are not regularised. Reported costs (cost, cost_before, "
+            "cost_after, per_epoch) are the unregularised mean cost, without "
+            "the (lambda / 2n) sum w^2 term"
         ),
     )
-    momentum: Momentum = Field(default=0.0, description="momentum mu")
+    momentum: Momentum = Field(
+        default=0.0,
+        description=(
+            "momentum mu: v -> mu v - eta dC/dw, then w -> w + v, likewise for b"
+        ),
+    )
     leaky_slope: Annotated[float, Field(ge=0, le=1)] = Field(
         default=0.01, description="slope of leaky_relu below 0"
     )
