@@ -75,7 +75,18 @@ class DatasetResolver:
         upload = get_upload(conn, name)
         if upload is None:
             return {**default_options(), **(options or {})}
-        return {**default_options(), **upload.options}
+        stored = {**default_options(), **upload.options}
+        for option, value in (options or {}).items():
+            if value is not None and value != stored.get(option):
+                raise ApiError(
+                    422,
+                    f"dataset_options.{option} is {quote(value)}, but the "
+                    f"uploaded data set {name} was split at upload with "
+                    f"{option} = {quote(stored.get(option))}; leave "
+                    "dataset_options out for an upload",
+                    f"dataset_options.{option}",
+                )
+        return stored
 
     def get(
         self,

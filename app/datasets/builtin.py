@@ -149,6 +149,26 @@ TOYS: dict[str, ToySpec] = {
 }
 
 
+def _check_fixed(dataset: Dataset, samples: int | None, noise: float | None) -> Dataset:
+    """Return a data set of fixed examples, rejecting options that would change them.
+
+    samples may still be given as the data set's own count, which its
+    description shows.
+    """
+    count = dataset.options["samples"]
+    if samples is not None and samples != count:
+        raise ValueError(
+            f"samples does not apply to {dataset.name}, whose {count} examples "
+            "are fixed; leave samples out or null"
+        )
+    if noise is not None:
+        raise ValueError(
+            f"noise does not apply to {dataset.name}, whose examples are fixed; "
+            "leave noise out or null"
+        )
+    return dataset
+
+
 def load_builtin(
     name: str,
     *,
@@ -160,8 +180,8 @@ def load_builtin(
     """Build a built-in data set, where None options take its defaults.
 
     Raises ValueError naming the option and its limits for an unknown name
-    or an invalid option. iris and digits check but ignore samples and
-    noise, and use seed and test_fraction only for the split.
+    or an invalid option. iris and digits have fixed examples, so they
+    reject samples and noise, and use seed and test_fraction for the split.
     """
     if name not in BUILTIN_NAMES:
         raise ValueError(
@@ -180,10 +200,9 @@ def load_builtin(
     )
 
     rng = np.random.default_rng(seed)
-    if name == "iris":
-        return _load_iris(rng, seed, test_fraction)
-    if name == "digits":
-        return _load_digits(rng, seed, test_fraction)
+    if name in ("iris", "digits"):
+        load = _load_iris if name == "iris" else _load_digits
+        return _check_fixed(load(rng, seed, test_fraction), samples, noise)
 
     spec = TOYS[name]
     options = {

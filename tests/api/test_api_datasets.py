@@ -44,6 +44,8 @@ def test_describe_with_options(client: TestClient) -> None:
         ("/api/datasets/nope", {}, 404, "name"),
         ("/api/datasets/xor", {"samples": 1}, 422, "samples"),
         ("/api/datasets/xor", {"noise": "loud"}, 422, "noise"),
+        ("/api/datasets/iris", {"samples": 10}, 422, "samples"),
+        ("/api/datasets/digits", {"noise": 0.5}, 422, "noise"),
         ("/api/datasets/xor/examples", {"limit": 10**6}, 422, "limit"),
         ("/api/datasets/xor/examples", {"split": "dev"}, 422, "split"),
         ("/api/datasets/xor/examples", {"offset": -1}, 422, "offset"),
@@ -97,6 +99,40 @@ def test_upload_and_train_on_it(client: TestClient) -> None:
     assert step.status_code == 200, step.text
     listed = [entry["name"] for entry in client.get("/api/datasets").json()["datasets"]]
     assert described["id"] not in listed
+
+
+@pytest.mark.parametrize(
+    ("dataset", "options", "field"),
+    [
+        ("iris", {"samples": 10}, "dataset_options.samples"),
+        ("digits", {"noise": 0.5}, "dataset_options.noise"),
+    ],
+)
+def test_fixed_examples_reject_generator_options(
+    client: TestClient, dataset: str, options: dict[str, Any], field: str
+) -> None:
+    response = client.post(
+        "/api/networks", json={"dataset": dataset, "dataset_options": options}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field
+    assert "examples are fixed" in response.json()["detail"]
+
+
+def test_upload_rejects_other_split_options(client: TestClient) -> None:
+    upload_id = upload(client, test_fraction=0.25, seed=3).json()["id"]
+    changed = {"test_fraction": 0.5, "seed": 3}
+    response = client.post(
+        "/api/networks", json={"dataset": upload_id, "dataset_options": changed}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "dataset_options.test_fraction"
+    # The upload's own options, as an export carries them, are accepted.
+    same = {"test_fraction": 0.25, "seed": 3}
+    state = post_network(client, dataset=upload_id, dataset_options=same)
+    exported = client.get(f"/api/networks/{state['id']}/export").json()
+    imported = client.post("/api/networks/import", json=exported)
+    assert imported.status_code == 201, imported.text
 
 
 @pytest.mark.parametrize(

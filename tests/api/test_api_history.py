@@ -36,7 +36,7 @@ def test_set_weight_and_bias(client: TestClient) -> None:
         ("weights/1/3/0", {"value": 1}, "j"),
         ("weights/1/0/2", {"value": 1}, "k"),
         ("biases/2/2", {"value": 1}, "j"),
-        ("weights/1/0/0", {"value": 1e7}, "value"),
+        ("weights/1/0/0", {"value": 10**400}, "value"),
         ("weights/1/0/0", {"value": "1"}, "value"),
         ("weights/1/0/0", {}, "value"),
     ],
@@ -62,6 +62,23 @@ def test_set_parameters(client: TestClient) -> None:
     response = client.put(f"/api/networks/{network_id}/parameters", json=bad)
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "weights.1"
+
+
+def test_imported_large_weights_can_be_put_back(client: TestClient) -> None:
+    # Training and import can make weights of any finite size, so a script
+    # that reads the parameters and puts them back must not be rejected.
+    created = post_network(client, sizes=[2, 1, 2])
+    document = client.get(f"/api/networks/{created['id']}/export").json()
+    document["weights"][0][0][0] = 1e300
+    imported = client.post("/api/networks/import", json=document).json()
+    network_id = imported["id"]
+    body = {"weights": imported["weights"], "biases": imported["biases"]}
+    body["weights"][1][1][0] = -1.7976931348623157e308
+    response = client.put(f"/api/networks/{network_id}/parameters", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["weights"] == body["weights"]
+    one = client.put(f"/api/networks/{network_id}/weights/1/0/1", json={"value": 1e7})
+    assert one.status_code == 200, one.text
 
 
 def test_unchanged_edits_add_no_entry(client: TestClient) -> None:

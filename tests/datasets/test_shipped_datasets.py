@@ -110,12 +110,27 @@ def test_iris_split_follows_seed():
     assert not np.array_equal(first.x_test, other.x_test)
 
 
-def test_iris_ignores_samples_and_noise():
+@pytest.mark.parametrize(
+    ("name", "options", "message"),
+    [
+        ("iris", {"samples": 10}, "samples does not apply to iris"),
+        ("digits", {"samples": 100}, "samples does not apply to digits"),
+        ("iris", {"noise": 0.0}, "noise does not apply to iris"),
+    ],
+)
+def test_fixed_examples_reject_options(
+    name: str, options: dict[str, float], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        load_builtin(name, **options)
+
+
+def test_fixed_count_accepted_as_samples():
     plain = load_builtin("iris", seed=2)
-    with_options = load_builtin("iris", seed=2, samples=10, noise=1.0)
-    assert np.array_equal(plain.x_train, with_options.x_train)
-    assert np.array_equal(plain.y_test, with_options.y_test)
-    assert with_options.options["samples"] == 150
+    with_count = load_builtin("iris", seed=2, samples=150)
+    assert np.array_equal(plain.x_train, with_count.x_train)
+    assert np.array_equal(plain.y_test, with_count.y_test)
+    assert with_count.options["samples"] == 150
 
 
 def test_digits_counts():

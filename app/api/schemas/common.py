@@ -4,7 +4,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Largest |value| accepted for an input, a target, a weight or a bias.
+# Largest |value| accepted for an input or a target. Weights and biases may
+# be any finite float64, as training and import can make them.
 MAX_ABS_VALUE = 1e6
 
 # A value the server computed: a float, or "NaN", "Infinity" or "-Infinity"
@@ -16,6 +17,8 @@ Matrix = list[list[Number]]
 
 # A value sent by a client: finite, with |value| <= MAX_ABS_VALUE.
 Value = Annotated[float, Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
+# A weight or a bias sent by a client: any finite float64.
+Parameter = Annotated[float, Field(allow_inf_nan=False)]
 Split = Literal["train", "test"]
 
 LAYER_NOTE = "the input is layer 0 (layer 1 in Nielsen's book)"

@@ -4,14 +4,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from app.api.schemas.arrays import Floats2, Floats3, Sizes, Values2, Values3
+from app.api.schemas.arrays import Floats2, Floats3, Sizes
 from app.api.schemas.common import (
     LAYER_NOTE,
     Matrix,
     Number,
+    Parameter,
     RequestModel,
     ResponseModel,
-    Value,
     Vector,
     request_config,
     response_config,
@@ -65,8 +65,8 @@ class NetworkCreate(RequestModel):
         default="normal",
         description="normal: w, b ~ N(0, 1); scaled: w^l ~ N(0, 1/n_{l-1})",
     )
-    weights: Values3 | None = Field(default=None, description=WEIGHTS_TEXT)
-    biases: Values2 | None = Field(default=None, description=BIASES_TEXT)
+    weights: Floats3 | None = Field(default=None, description=WEIGHTS_TEXT)
+    biases: Floats2 | None = Field(default=None, description=BIASES_TEXT)
     dataset: DatasetName = Field(
         default="xor", description="A built-in data set name or an upload id"
     )
@@ -126,14 +126,14 @@ class NetworkPatch(RequestModel):
 
 
 class ValueBody(RequestModel):
-    value: Value
+    value: Parameter
 
     model_config = request_config({"examples": [{"value": 0.25}]})
 
 
 class ParametersBody(RequestModel):
-    weights: Values3 = Field(description=WEIGHTS_TEXT)
-    biases: Values2 = Field(description=BIASES_TEXT)
+    weights: Floats3 = Field(description=WEIGHTS_TEXT)
+    biases: Floats2 = Field(description=BIASES_TEXT)
 
     model_config = request_config(
         {
@@ -295,8 +295,8 @@ class Counters(RequestModel):
 
 
 class InitialParameters(RequestModel):
-    weights: Values3
-    biases: Values2
+    weights: Floats3
+    biases: Floats2
 
 
 class NetworkDocument(RequestModel):
