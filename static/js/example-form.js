@@ -5,7 +5,7 @@
 
 import { enqueue, loadPass, renderAll } from "./controller.js";
 import { plural } from "./format.js";
-import { describeError } from "./messages.js";
+import { clearMessages, describeError } from "./messages.js";
 import { state } from "./state.js";
 
 const byId = (id) => document.getElementById(id);
@@ -178,6 +178,7 @@ function useExample() {
       };
       state.batchStep = null;
       await loadPass();
+      clearMessages();
     } catch (error) {
       state.example = previous;
       if (!typed) {

@@ -3,7 +3,9 @@
 // numbers filled in. Layer numbers: the input is layer 0 here (the book
 // calls it layer 1); per-layer lists from the API hold layer l at index l-1.
 
-import { digitsForChange, escapeHtml, formatNumber } from "./format.js";
+import {
+  choiceLabel, digitsForChange, escapeHtml, formatNumber,
+} from "./format.js";
 import {
   joinWith, math, mfrac, mi, mo, mrow, msub, msup, mtext, num, partial,
   sumOver,
@@ -226,7 +228,8 @@ function activationSection(l, j) {
   const filled = math(mo("="), mi("σ"), mo("("), num(layer.z[j]), mo(")"),
     mo("="), num(layer.a[j], { quantity: "a" }));
   const body = general + filled;
-  const note = `<p class="small">σ is ${escapeHtml(name)} in layer ${l}.</p>`;
+  const note = `<p class="small">σ is ${escapeHtml(choiceLabel(name))} in ` +
+    `layer ${l}.</p>`;
   return section("Activation a", body + note, "a");
 }
 

@@ -102,3 +102,16 @@ export function maxAbs(values) {
   visit(values);
   return m;
 }
+
+// Names shown for the API's names of activations and costs.
+const CHOICE_LABELS = {
+  relu: "ReLU",
+  leaky_relu: "leaky ReLU",
+  cross_entropy: "cross-entropy",
+  log_likelihood: "log-likelihood",
+};
+
+/** Returns the name shown for an activation or a cost, such as "ReLU". */
+export function choiceLabel(name) {
+  return CHOICE_LABELS[name] ?? name;
+}

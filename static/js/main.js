@@ -10,7 +10,7 @@ import { bindExampleForm, renderExampleForm } from "./example-form.js";
 import { renderExplanation } from "./explain.js";
 import { exportJson, exportReport, importJson } from "./export.js";
 import {
-  describeError, initMessages, showError, showInfo,
+  clearMessages, describeError, initMessages, showError, showInfo,
 } from "./messages.js";
 import { lastNetworkFigure, renderNetwork } from "./network-view.js";
 import { refitPlots } from "./plot-size.js";
@@ -165,6 +165,7 @@ async function applyFormChanges() {
   const kind = changeKind(body, state.network);
   if (kind === "create") {
     await showNetwork(await api.createNetwork(body));
+    clearMessages();
     const sizes = state.network.config.sizes.join("-");
     const title = state.dataset?.title ?? state.network.dataset;
     showInfo(`New network ${sizes} on ${title}.`);

@@ -1,5 +1,6 @@
 // The visible message area: API errors and short notices. Errors stay until
-// the student closes them, so none is missed.
+// the student closes them or a new example or network replaces what they
+// were about, so none is missed and none outlives its subject.
 
 import { escapeHtml } from "./format.js";
 
@@ -91,6 +92,14 @@ function fieldLabel(field) {
 /** Shows an error in plain words; see describeError. */
 export function showError(error) {
   addMessage("error", escapeHtml(describeError(error)));
+}
+
+/**
+ * Removes every message, after the student has loaded another example or
+ * network, which the old errors were not about.
+ */
+export function clearMessages() {
+  area?.replaceChildren();
 }
 
 /** Shows a notice that disappears after a few seconds. */

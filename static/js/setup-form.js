@@ -3,7 +3,7 @@
 // set-up as a URL query, so a copied link recreates it.
 
 import * as api from "./api.js";
-import { escapeHtml, plural } from "./format.js";
+import { choiceLabel, escapeHtml, plural } from "./format.js";
 
 export const HIDDEN_ACTIVATIONS = [
   "sigmoid", "tanh", "relu", "leaky_relu", "identity",
@@ -32,17 +32,9 @@ let datasets = [];
 /** Returns the NetworkState shown on the page, or null; set at start. */
 let shownNetwork = () => null;
 
-// Labels of the choice lists, by the API's name of an activation or cost.
-const CHOICE_LABELS = {
-  relu: "ReLU",
-  leaky_relu: "leaky ReLU",
-  cross_entropy: "cross-entropy",
-  log_likelihood: "log-likelihood",
-};
-
 function fillSelect(select, values) {
   select.innerHTML = values.map((v) => `<option value="${escapeHtml(v)}">` +
-    `${escapeHtml(CHOICE_LABELS[v] ?? v)}</option>`).join("");
+    `${escapeHtml(choiceLabel(v))}</option>`).join("");
 }
 
 function currentDataset() {

@@ -8,6 +8,7 @@ import {
   undoCurrentStep,
 } from "./controller.js";
 import { formatNumber } from "./format.js";
+import { clearMessages } from "./messages.js";
 import { currentStage, numLayers, passForward, state } from "./state.js";
 import { isTestExample, previewStep } from "./update-preview.js";
 
@@ -201,6 +202,7 @@ async function startNextPass() {
   }
   state.batchStep = null;
   await Promise.all([loadPass(), refreshHistory()]);
+  clearMessages();
   await renderAll();
 }
 

@@ -448,6 +448,19 @@ def test_softmax_panel_shows_softmax(driver: PageDriver, api: httpx.Client) -> N
     driver.screenshot("stage-softmax-output")
 
 
+@pytest.mark.parametrize(
+    ("hidden", "name"), [("relu", "ReLU"), ("leaky_relu", "leaky ReLU")]
+)
+def test_activation_named_as_in_form(
+    driver: PageDriver, hidden: str, name: str
+) -> None:
+    driver.open(f"dataset=xor&sizes=2-3-2&hidden={hidden}&seed=1")
+    driver.click("#next")
+    driver.select("neuron", 1, 0)
+    text = driver.page.locator("#explanation section[data-eq='a']").inner_text()
+    assert f"\u03c3 is {name} in layer 1." in text
+
+
 def test_target_hint_follows_dataset(driver: PageDriver) -> None:
     driver.open(SETUP)
     placeholder = driver.page.get_attribute("#example-target", "placeholder")
@@ -490,12 +503,13 @@ def test_rejected_example_not_kept(
     example = driver.page.evaluate("() => window.backpropViz.state.example")
     assert example["input"] is None
 
-    # The next pass after the update uses a data set example, without error.
+    # The next pass after the update uses a data set example. It adds no
+    # error and clears the old one, which was about the rejected example.
     step_to_last_stage(driver)
     assert driver.stage()["kind"] == "update"
     driver.click("#next")
     assert driver.stage()["kind"] == "input"
-    assert message_texts(driver) == errors
+    assert message_texts(driver) == []
     assert api.get(f"/api/networks/{network_id}").json()["steps"] == 1
 
 
@@ -562,3 +576,21 @@ def test_typed_input_error_names_the_value(
     errors = message_texts(driver)
     assert len(errors) == 1, errors
     assert reason in errors[0]
+
+
+def test_new_example_clears_old_errors(driver: PageDriver) -> None:
+    driver.open(SETUP)
+    driver.page.fill("#example-input", "0.5, abc")
+    driver.click("#example-load")
+    assert len(message_texts(driver)) == 1
+    driver.page.fill("#example-index", "3")
+    driver.click("#example-load")
+    assert message_texts(driver) == []
+
+    driver.page.fill("#example-input", "0.5, abc")
+    driver.click("#example-load")
+    assert len(message_texts(driver)) == 1
+    # The next pass, on the next example, clears it too.
+    for _ in range(driver.stage_count()):
+        driver.click("#next")
+    assert message_texts(driver) == []
