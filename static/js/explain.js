@@ -250,17 +250,44 @@ function costFormula(cost, L) {
   return mrow(cx, mo("="), mo("−"), mi("ln"), symbol("a", L, "y"));
 }
 
+/**
+ * Returns dC/da^L_j of the cost as the engine computes it, twice: with
+ * symbols, then with this example's numbers and the result.
+ */
+function gradientOfCost(cost, L, j) {
+  const backward = state.pass.backward;
+  const a = symbol("a", L, j);
+  const y = symbol("y", null, j);
+  const aValue = num(backward.layers[L - 1].a[j]);
+  const yValue = num(backward.target[j], { bracketed: true });
+  const result = [mo("="), num(backward.grad_a[j], { quantity: "grad_a" })];
+  const lhs = partial(msub(mi("C"), mi("x")), a);
+  if (cost === "quadratic") {
+    return math(lhs, mo("="), a, mo("−"), y) +
+      math(mo("="), aValue, mo("−"), yValue, ...result);
+  }
+  if (cost === "cross_entropy") {
+    const oneMinus = (value) => mrow(mo("("), mn1(), mo("−"), value, mo(")"));
+    return math(lhs, mo("="),
+      mfrac(mrow(a, mo("−"), y), mrow(a, oneMinus(a)))) +
+      math(mo("="), mfrac(mrow(aValue, mo("−"), yValue),
+        mrow(aValue, mo("·"), oneMinus(aValue))), ...result);
+  }
+  return math(lhs, mo("="), mo("−"), mfrac(y, a)) +
+    math(mo("="), mo("−"), mfrac(num(backward.target[j]), aValue), ...result);
+}
+
 function costSection(j) {
   const backward = state.pass.backward;
   const target = backward.target;
   const L = backward.layers.length;
   const cost = state.network.config.cost;
+  const cx = msub(mi("C"), mi("x"));
   const body = math(costFormula(cost, L)) +
-    math(mi("C"), mo("="), num(backward.cost, { quantity: "cost" })) +
+    math(cx, mo("="), num(backward.cost, { quantity: "cost" })) +
     math(mtext("target "), symbol("y", null, j), mo("="),
       num(target[j], { quantity: "y" }));
-  const gradient = math(partial(mi("C"), symbol("a", L, j)), mo("="),
-    num(backward.grad_a[j], { quantity: "grad_a" }));
+  const gradient = gradientOfCost(cost, L, j);
   const title = `Cost of this example (${cost.replace("_", "-")})`;
   return section(title, body + gradient, "cost");
 }

@@ -594,3 +594,38 @@ def test_new_example_clears_old_errors(driver: PageDriver) -> None:
     for _ in range(driver.stage_count()):
         driver.click("#next")
     assert message_texts(driver) == []
+
+
+@pytest.mark.parametrize(
+    ("setup", "fractions"),
+    [
+        ("dataset=plane&sizes=2-3-1&seed=1", 1),
+        ("dataset=xor&sizes=2-3-2&cost=cross_entropy&seed=1", 3),
+        ("dataset=iris&sizes=4-5-3&output=softmax&cost=log_likelihood", 3),
+    ],
+)
+def test_cost_gradient_filled_in(
+    driver: PageDriver, api: httpx.Client, setup: str, fractions: int
+) -> None:
+    driver.open(setup)
+    L = len(driver.network()["config"]["sizes"]) - 1
+    expected = api.post(
+        f"/api/networks/{driver.network_id()}/backward",
+        json={"split": "train", "index": 0},
+    ).json()
+    while driver.stage()["kind"] != "cost":
+        driver.click("#next")
+    driver.select("neuron", L, 0)
+    section = driver.page.locator("#explanation section[data-eq='cost']")
+    shown = section.locator(".number").evaluate_all(
+        "(nodes) => nodes.map((n) => n.dataset.shown)"
+    )
+    a = driver.page.locator("#explanation [data-quantity='a']")
+    assert a.get_attribute("data-shown") in shown
+    assert driver.panel_value("grad_a") == expected["grad_a"][0]
+    # dC/da, then the cost's own fractions: a - y over a (1 - a) for
+    # cross-entropy, y over a for log-likelihood, and their filled-in forms.
+    assert section.locator("mfrac").count() >= fractions
+    # The value line names the per-example cost C_x, as the formula does.
+    value_line = section.locator("math").nth(1)
+    assert value_line.locator("msub").first.text_content() == "Cx"
