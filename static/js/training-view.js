@@ -144,7 +144,8 @@ const predictionCurve = () => cachedPrediction("curve",
 function pointTraces(examples, classification) {
   if (!classification) {
     return [{
-      type: "scatter", mode: "markers", name: "data",
+      type: "scatter", mode: "markers", name: "examples, coloured by target y",
+      showlegend: true,
       x: examples.map((e) => e.input[0]), y: examples.map((e) => e.input[1]),
       marker: { color: examples.map((e) => e.target[0]),
         coloraxis: "coloraxis", size: 6, line: { color: "#000", width: 1 } },
@@ -200,7 +201,9 @@ function isClassification() {
  */
 function gridSurface(grid, classification, nClasses) {
   if (!classification) {
-    return { z: grid.values, title: "network output", discrete: false };
+    // The dots use the same colours for their targets.
+    return { z: grid.values, title: "output a<sup>L</sup>, target y",
+      discrete: false };
   }
   if (nClasses <= 2) {
     const z = grid.values.map((row, r) => row.map((label, c) => {

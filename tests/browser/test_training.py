@@ -307,6 +307,18 @@ def test_boundary_axes_name_inputs_from_zero(driver: PageDriver) -> None:
     assert titles == ["x<sub>0</sub>", "x<sub>1</sub>"]
 
 
+def test_regression_dots_say_they_show_targets(driver: PageDriver) -> None:
+    driver.open("dataset=plane&sizes=2-3-1&output=identity&seed=1")
+    side = driver.page.evaluate(
+        "() => { const plot = document.getElementById('side');"
+        " return {bar: plot.layout.coloraxis.colorbar.title.text,"
+        " dots: plot.data.filter((t) => t.type === 'scatter')"
+        ".map((t) => [t.name, t.showlegend])}; }"
+    )
+    assert "target y" in side["bar"]
+    assert side["dots"] == [["examples, coloured by target y", True]]
+
+
 def test_cost_axis_turns_log_when_cost_falls(
     driver: PageDriver, api: httpx.Client
 ) -> None:
