@@ -67,26 +67,37 @@ class DatasetResolver:
     def is_builtin(self, name: str) -> bool:
         return name in BUILTIN_NAMES
 
-    def options_for(self, name: str, options: dict[str, Any] | None) -> dict[str, Any]:
-        """Return the stored options: the request's for built-ins, the upload's else."""
+    def options_for(
+        self,
+        name: str,
+        options: dict[str, Any] | None,
+        dataset: Dataset,
+        requested: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Return the stored options: the request's for built-ins, the upload's else.
+
+        requested contains the options that the request set. For an upload, each
+        must equal the upload's own, as GET /api/datasets/{id} lists them,
+        because the split was made at upload.
+        """
         if self.is_builtin(name):
             return {**default_options(), **(options or {})}
         conn = self.db.connection()
         upload = get_upload(conn, name)
         if upload is None:
             return {**default_options(), **(options or {})}
-        stored = {**default_options(), **upload.options}
-        for option, value in (options or {}).items():
-            if value is not None and value != stored.get(option):
+        for option, value in (requested or {}).items():
+            own = dataset.options.get(option)
+            if value is not None and value != own:
                 raise ApiError(
                     422,
                     f"dataset_options.{option} is {quote(value)}, but the "
                     f"uploaded data set {name} was split at upload with "
-                    f"{option} = {quote(stored.get(option))}; leave "
-                    "dataset_options out for an upload",
+                    f"{option} = {quote(own)}; leave dataset_options out for "
+                    "an upload",
                     f"dataset_options.{option}",
                 )
-        return stored
+        return {**default_options(), **upload.options}
 
     def get(
         self,

@@ -23,7 +23,7 @@ from app.api.data import DatasetResolver
 from app.api.dispatch import work_estimate
 from app.api.errors import ApiError, engine_error, not_found
 from app.api.limits import check_batch_size, check_sizes
-from app.api.schemas.networks import NetworkCreate, NetworkDocument
+from app.api.schemas.networks import DatasetOptions, NetworkCreate, NetworkDocument
 from app.api.store import jobs as job_store
 from app.api.store import networks as store
 from app.api.store.budget import DatabaseBudget
@@ -108,6 +108,11 @@ class _CachedNetwork:
         return self.body == row.body and self.initial == row.initial
 
 
+def _requested_options(options: DatasetOptions | None) -> dict[str, Any]:
+    """Return the data set options that a request set, leaving out defaults."""
+    return options.model_dump(exclude_unset=True) if options else {}
+
+
 class NetworkService:
     def __init__(
         self, db: Database, datasets: DatasetResolver, settings: Settings
@@ -134,6 +139,7 @@ class NetworkService:
     def create(self, body: NetworkCreate) -> dict[str, Any]:
         """Build, store and return the state of a new network."""
         options = body.dataset_options.model_dump() if body.dataset_options else None
+        requested = _requested_options(body.dataset_options)
         dataset = self.datasets.get(body.dataset, options)
         sizes = body.sizes or [dataset.n_inputs, 4, dataset.n_outputs]
         self.check_shape(sizes, dataset)
@@ -161,12 +167,15 @@ class NetworkService:
             network = Network(config, body.weights, body.biases)
         except ValueError as exc:
             raise engine_error(exc, "weights") from None
-        stored_options = self.datasets.options_for(body.dataset, options)
+        stored_options = self.datasets.options_for(
+            body.dataset, options, dataset, requested
+        )
         return self.insert(network, body.dataset, stored_options, dataset, "create")
 
     def import_document(self, body: NetworkDocument) -> dict[str, Any]:
         """Store a network from an exported document, validated like a new one."""
         options = body.dataset_options.model_dump() if body.dataset_options else None
+        requested = _requested_options(body.dataset_options)
         dataset = self.datasets.get(body.dataset, options)
         document = body.model_dump(exclude={"dataset", "dataset_options"})
         sizes = document["config"]["sizes"]
@@ -186,7 +195,9 @@ class NetworkService:
             network = Network.from_document(document)
         except ValueError as exc:
             raise engine_error(exc) from None
-        stored_options = self.datasets.options_for(body.dataset, options)
+        stored_options = self.datasets.options_for(
+            body.dataset, options, dataset, requested
+        )
         return self.insert(network, body.dataset, stored_options, dataset, "import")
 
     def check_shape(
@@ -219,16 +230,26 @@ class NetworkService:
     ) -> dict[str, Any]:
         network_id = new_id()
         # The state is computed before the row is written, so that a network
-        # whose evaluation fails is not stored.
-        state = network_state(
-            network_id,
-            network,
-            dataset,
-            dataset_name=dataset_name,
-            dataset_options=dataset_options,
-            training_job=None,
-            history_length=0,
-        )
+        # whose evaluation fails is not stored. The engine rejects targets
+        # that its cost cannot take, such as 2.0 for cross_entropy.
+        field = "config.cost" if kind == "import" else "cost"
+        try:
+            state = network_state(
+                network_id,
+                network,
+                dataset,
+                dataset_name=dataset_name,
+                dataset_options=dataset_options,
+                training_job=None,
+                history_length=0,
+            )
+        except ValueError as exc:
+            raise ApiError(
+                422,
+                f"cost {network.config.cost} does not suit the data set "
+                f"{dataset.name}: {exc}",
+                field,
+            ) from None
         now = time.time()
         with self.db.write() as conn:
             # The data set may come from this process's cache, while another

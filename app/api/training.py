@@ -446,8 +446,12 @@ class TrainingRunner:
                 )
                 network = fallback
             # The parameters of a step after the first come from the job's
-            # own steps, so the learning rate is to blame unless the start was.
-            error += f"; {_advice(progress, dataset)}"
+            # own steps, so the learning rate is to blame unless the start
+            # was. The first step has the parameters the job found.
+            if progress.steps_done == 0 and not exc.after_update:
+                error += f"; {exc.advice}"
+            else:
+                error += f"; {_advice(progress, dataset)}"
         except Exception:
             logger.exception("job %s of network %s failed", job.id, job.network_id)
             status = job_store.FAILED

@@ -54,6 +54,11 @@ class NetworkConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "sizes", tuple(self.sizes))
         self.validate()
+        # -0.0 passes the checks but would differ from 0.0 in a saved
+        # document while comparing equal, so a change to it could go unseen.
+        for name in ("eta", "lmbda", "mu", "leaky_slope"):
+            if getattr(self, name) == 0:
+                object.__setattr__(self, name, 0.0)
 
     def validate(self) -> None:
         """Raise ValueError naming the first field that makes no sense."""

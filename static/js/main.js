@@ -219,6 +219,7 @@ function bindFiles() {
     if (file) {
       enqueue(async () => {
         await showNetwork(await importJson(file));
+        clearMessages();
         showInfo(`Imported ${file.name}.`);
       });
     }

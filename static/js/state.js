@@ -14,7 +14,7 @@ export const state = {
   batchStep: null, // last mini-batch step, shown instead of a stage
   selection: null, // { kind: "neuron" | "weight", layer, j, k }
   curve: [], // one point per training state seen, ordered by steps
-  cutCurve: [], // the curve before the last undo, rewind or reset cut it
+  cutCurves: [], // curves that undo, rewind or reset cut, newest first
   history: [],
   training: { playing: false, jobId: null, stepsPerUpdate: "10" },
   autoplay: false, // stepping through the stages on a timer
@@ -58,19 +58,24 @@ function samePoint(p, q) {
     p.testCost === q.testCost;
 }
 
+/** Most curves kept after undo, rewind or reset cut them. */
+const MAX_CUT_CURVES = 20;
+
 /**
  * Adds the NetworkState's train and test cost and accuracy to the curve,
  * dropping points of later steps first, which undo, rewind and reset leave
- * behind. The dropped curve is kept, so that a state it passed through (a
- * reset that is undone, say) gets back the points that led to it.
+ * behind. The curves cut that way are kept, so that a state one of them
+ * passed through (a reset that is undone, say) gets back the points that
+ * led to it.
  */
 export function recordCurvePoint(network) {
   const steps = network.steps;
-  const kept = state.curve.filter((point) => point.steps < steps);
-  if (kept.length < state.curve.length) {
-    state.cutCurve = state.curve;
+  const earlier = state.curve.filter((point) => point.steps < steps);
+  if (earlier.length < state.curve.length) {
+    state.cutCurves = [state.curve, ...state.cutCurves]
+      .slice(0, MAX_CUT_CURVES);
   }
-  state.curve = kept;
+  state.curve = earlier;
   if (!network.cost) {
     return;
   }
@@ -82,24 +87,30 @@ export function recordCurvePoint(network) {
     trainAccuracy: network.accuracy ? network.accuracy.train : null,
     testAccuracy: network.accuracy ? network.accuracy.test : null,
   };
-  const cut = state.cutCurve;
-  const seen = cut.findIndex((p) => samePoint(p, point));
-  if (seen >= 0 && seen >= state.curve.length) {
-    state.curve = cut.slice(0, seen);
+  for (const cut of state.cutCurves) {
+    const seen = cut.findIndex((p) => samePoint(p, point));
+    if (seen >= 0) {
+      if (seen > state.curve.length) {
+        state.curve = cut.slice(0, seen);
+      }
+      break;
+    }
   }
   state.curve.push(point);
 }
 
-// The curve exists only in the page, so it is kept in the tab's
-// sessionStorage when the page is left, and a reload draws it again.
+// The curves exist only in the page, so they are kept in the tab's
+// sessionStorage when the page is left, and a reload draws them again.
 const CURVE_STORAGE_KEY = "backprop-viz:curve";
 
-/** Stores the curve of the shown network for the next load of this tab. */
+/** Stores the curves of the shown network for the next load of this tab. */
 export function saveCurve() {
   if (!state.network) {
     return;
   }
-  const stored = JSON.stringify({ id: state.network.id, curve: state.curve });
+  const stored = JSON.stringify({
+    id: state.network.id, curve: state.curve, cutCurves: state.cutCurves,
+  });
   try {
     sessionStorage.setItem(CURVE_STORAGE_KEY, stored);
   } catch (error) {
@@ -108,26 +119,28 @@ export function saveCurve() {
   }
 }
 
-/** Returns the stored curve of network networkId, or an empty one. */
-function storedCurve(networkId) {
+/** Returns the stored curves of network networkId, or null. */
+function storedCurves(networkId) {
   try {
     const stored = JSON.parse(sessionStorage.getItem(CURVE_STORAGE_KEY));
-    if (stored?.id === networkId && Array.isArray(stored.curve)) {
-      return stored.curve;
+    if (stored?.id === networkId && Array.isArray(stored.curve) &&
+        Array.isArray(stored.cutCurves)) {
+      return stored;
     }
   } catch (error) {
     console.warn(`The stored cost curve was not read: ${error}`);
   }
-  return [];
+  return null;
 }
 
 /**
- * Starts the curve of a network not shown before in this page: the one
- * stored when this tab last showed it, if any, else an empty one.
+ * Starts the curves of a network not shown before in this page: the ones
+ * stored when this tab last showed it, if any, else empty ones.
  */
 export function startCurve(networkId) {
-  state.curve = storedCurve(networkId);
-  state.cutCurve = [];
+  const stored = storedCurves(networkId);
+  state.curve = stored?.curve ?? [];
+  state.cutCurves = stored?.cutCurves ?? [];
 }
 
 /** Returns the stage the stepper shows now, or null. */

@@ -8,7 +8,7 @@ import {
 import {
   escapeHtml, formatCount, formatNumber, formatPercent,
 } from "./format.js";
-import { applyStepCounters, state } from "./state.js";
+import { applyStepCounters, currentStage, state } from "./state.js";
 
 /** Milliseconds between polls of a running training job. */
 const POLL_MS = 60;
@@ -130,6 +130,16 @@ function setPlaying(playing) {
   }
 }
 
+/** Shows the stage of the same kind and layer as `stage`, if there is one. */
+async function showStage(stage, networkId) {
+  const index = state.stages.findIndex((candidate) =>
+    candidate.kind === stage?.kind && candidate.layer === stage?.layer);
+  if (index >= 0 && !state.batchStep && state.network.id === networkId) {
+    state.stageIndex = index;
+    await renderAll();
+  }
+}
+
 /** Starts or pauses continuous training; each chunk runs in the queue. */
 function toggleTraining() {
   if (state.training.playing) {
@@ -137,6 +147,10 @@ function toggleTraining() {
     return;
   }
   setPlaying(true);
+  // Training shows the cost stage; a pause goes back to the stage that was
+  // shown before, now computed with the trained parameters.
+  const before = currentStage();
+  const networkId = state.network.id;
   const loop = async () => {
     while (state.training.playing) {
       let failed = false;
@@ -146,6 +160,9 @@ function toggleTraining() {
         } catch (error) {
           failed = true;
           throw error;
+        }
+        if (!state.training.playing) {
+          await showStage(before, networkId);
         }
       });
       if (failed) {

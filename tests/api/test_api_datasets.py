@@ -119,6 +119,22 @@ def test_fixed_examples_reject_generator_options(
     assert "examples are fixed" in response.json()["detail"]
 
 
+def test_cost_unsuited_to_targets_names_cost(client: TestClient) -> None:
+    rows = "".join(f"{i / 10},{i * 0.25}\n" for i in range(30))
+    upload_id = client.post(
+        "/api/datasets",
+        files={"file": ("r.csv", f"x,y\n{rows}".encode())},
+        data={"target": "y"},
+    ).json()["id"]
+    response = client.post(
+        "/api/networks", json={"dataset": upload_id, "cost": "cross_entropy"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "cost"
+    assert "does not suit the data set" in response.json()["detail"]
+    assert "lie in [0, 1]" in response.json()["detail"]
+
+
 def test_upload_rejects_other_split_options(client: TestClient) -> None:
     upload_id = upload(client, test_fraction=0.25, seed=3).json()["id"]
     changed = {"test_fraction": 0.5, "seed": 3}
@@ -127,7 +143,13 @@ def test_upload_rejects_other_split_options(client: TestClient) -> None:
     )
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "dataset_options.test_fraction"
-    # The upload's own options, as an export carries them, are accepted.
+    # The upload's own options, as its description lists them and as an
+    # export carries them, are accepted, and so are none.
+    described = client.get(f"/api/datasets/{upload_id}").json()["options"]
+    own = {key: described[key] for key in ("seed", "samples", "test_fraction")}
+    assert own["samples"] == 40
+    post_network(client, dataset=upload_id, dataset_options=own)
+    post_network(client, dataset=upload_id, dataset_options={})
     same = {"test_fraction": 0.25, "seed": 3}
     state = post_network(client, dataset=upload_id, dataset_options=same)
     exported = client.get(f"/api/networks/{state['id']}/export").json()

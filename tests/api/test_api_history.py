@@ -2,6 +2,7 @@
 
 import csv
 import io
+import math
 from typing import Any
 
 import pytest
@@ -89,12 +90,15 @@ def test_unchanged_edits_add_no_entry(client: TestClient) -> None:
     for method, path, body in [
         ("PUT", "/parameters", same),
         ("PATCH", "", settings),
+        # -0.0 is stored as 0.0, so it changes no setting.
+        ("PATCH", "", {"l2": -0.0, "momentum": -0.0}),
         ("PUT", "/weights/1/0/0", {"value": state["weights"][0][0][0]}),
     ]:
         url = f"/api/networks/{network_id}{path}"
         response = client.request(method, url, json=body)
         assert response.status_code == 200, (path, response.text)
         assert response.json()["history_length"] == 0, path
+        assert math.copysign(1.0, response.json()["config"]["l2"]) == 1.0
 
     # A changed value, even only in its sign bit, is an entry.
     zeroed = [[[0.0, 0.0]], [[0.0], [0.0]]]

@@ -318,6 +318,25 @@ def test_diverging_job_advice(client: TestClient) -> None:
     assert job["error"].endswith("; try a smaller learning rate"), job["error"]
 
 
+def test_job_failing_before_its_first_update_advice(client: TestClient) -> None:
+    # z = M x1 + M x2 overflows to infinity, while sigmoid keeps the cost
+    # finite, so the job starts from a finite cost and fails in its first
+    # step before any update.
+    largest = 1.7976931348623157e308
+    network_id = post_network(
+        client,
+        sizes=[2, 2, 2],
+        weights=[[[largest, largest], [largest, largest]], [[1, 1], [1, 1]]],
+        biases=[[0, 0], [0, 0]],
+    )["id"]
+    job = client.post(f"/api/networks/{network_id}/train", json={"steps": 5}).json()
+    job = wait_for_job(client, network_id, job["job_id"])
+    assert job["status"] == "failed"
+    assert "before the update" in job["error"]
+    assert "learning rate of this step played no part" in job["error"]
+    assert "try a smaller learning rate" not in job["error"]
+
+
 @pytest.mark.parametrize("body", [{"steps": 1}, {"epochs": 2}])
 def test_infinite_start_cost_advice(client: TestClient, body: dict[str, int]) -> None:
     # Targets near 1e200 make the quadratic cost (a - y)^2 / 2 overflow before

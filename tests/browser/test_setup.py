@@ -119,9 +119,14 @@ def test_json_export_import(
     download_info.value.save_as(path)
     document = json.loads(path.read_text())
     assert document == api.get(f"/api/networks/{network_id}/export").json()
+    driver.page.fill("#example-input", "0.5, abc")
+    driver.click("#example-load")
+    assert len(error_texts(driver)) == 1
 
     driver.page.set_input_files("#import-json", str(path))
     driver.idle()
+    # The error was about the old network, so the import clears it.
+    assert error_texts(driver) == []
     imported_id = driver.network_id()
     assert imported_id != network_id
     original = api.get(f"/api/networks/{network_id}").json()

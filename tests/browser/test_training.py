@@ -84,6 +84,17 @@ def test_rewind_restores_entry(driver: PageDriver, api: httpx.Client) -> None:
     assert counters(driver)["steps"] == "1"
 
 
+def test_pause_returns_to_the_shown_stage(driver: PageDriver) -> None:
+    driver.open(SETUP)
+    for _ in range(5):
+        driver.click("#next")
+    shown = driver.stage()
+    assert shown == {"kind": "backward", "layer": 1, "equation": "BP2"}
+    driver.train_until("10", "steps", 20)
+    assert driver.stage() == shown
+    assert driver.network()["steps"] >= 20
+
+
 def test_train_then_reset(driver: PageDriver, api: httpx.Client) -> None:
     driver.open(SETUP)
     network_id = driver.network_id()
@@ -131,6 +142,24 @@ def test_undo_reset_restores_curve(driver: PageDriver) -> None:
     # Undo past the reset goes back along the same curve.
     driver.click("#undo")
     assert curve_steps(driver) == [0, 1, 2]
+
+
+def test_undo_of_older_reset_after_reload(driver: PageDriver) -> None:
+    driver.open(SETUP)
+    for _ in range(3):
+        driver.click("#batch-step")
+    driver.click("#reset")
+    for _ in range(2):
+        driver.click("#batch-step")
+    driver.click("#reset")
+    driver.page.reload()
+    driver.page.wait_for_selector("body[data-ready=true]")
+    driver.idle()
+    # Back through the second reset, its two steps and the first reset.
+    for _ in range(4):
+        driver.click("#undo")
+    assert counters(driver)["steps"] == "3"
+    assert curve_steps(driver) == [0, 1, 2, 3]
 
 
 def test_edit_weight_in_panel(driver: PageDriver, api: httpx.Client) -> None:
