@@ -33,9 +33,11 @@ DatasetName = Annotated[str, Field(min_length=1, max_length=64)]
 
 WEIGHTS_TEXT = (
     "One matrix w^l per layer l = 1..L, rows j (neurons of layer l), columns k "
-    f"(neurons of layer l - 1); {LAYER_NOTE}"
+    f"(neurons of layer l - 1), of any finite float64 values; {LAYER_NOTE}"
 )
-BIASES_TEXT = f"One vector b^l per layer l = 1..L; {LAYER_NOTE}"
+BIASES_TEXT = (
+    f"One vector b^l per layer l = 1..L, of any finite float64 values; {LAYER_NOTE}"
+)
 
 
 class DatasetOptions(RequestModel):
@@ -126,7 +128,7 @@ class NetworkPatch(RequestModel):
 
 
 class ValueBody(RequestModel):
-    value: Parameter
+    value: Parameter = Field(description="the new value, any finite float64")
 
     model_config = request_config({"examples": [{"value": 0.25}]})
 
