@@ -130,6 +130,8 @@ def _error_message(error: dict[str, Any]) -> str:
             "the request body was not read as JSON: send it with the header "
             "Content-Type: application/json"
         )
+    # NOTE: this matches FastAPI's own wording. If a later FastAPI words it
+    # otherwise, the generic message below is sent instead.
     if loc[-1:] == ("file",) and "Expected UploadFile" in message:
         return (
             "file must be a file part of the multipart form, with a filename, "

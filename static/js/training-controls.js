@@ -147,7 +147,7 @@ function toggleTraining() {
     return;
   }
   setPlaying(true);
-  // Training shows the cost stage; a pause goes back to the stage that was
+  // Training shows the cost stage. A pause goes back to the stage that was
   // shown before, now computed with the trained parameters.
   const before = currentStage();
   const networkId = state.network.id;

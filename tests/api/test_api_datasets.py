@@ -143,8 +143,8 @@ def test_upload_rejects_other_split_options(client: TestClient) -> None:
     )
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "dataset_options.test_fraction"
-    # The upload's own options, as its description lists them and as an
-    # export carries them, are accepted, and so are none.
+    # The upload's own options are accepted, as its description lists them
+    # and as an export carries them. So is an empty object.
     described = client.get(f"/api/datasets/{upload_id}").json()["options"]
     own = {key: described[key] for key in ("seed", "samples", "test_fraction")}
     assert own["samples"] == 40

@@ -65,7 +65,7 @@ def test_set_parameters(client: TestClient) -> None:
     assert response.json()["field"] == "weights.1"
 
 
-def test_imported_large_weights_can_be_put_back(client: TestClient) -> None:
+def test_large_weights_put_back(client: TestClient) -> None:
     # Training and import can make weights of any finite size, so a script
     # that reads the parameters and puts them back must not be rejected.
     created = post_network(client, sizes=[2, 1, 2])
@@ -78,8 +78,10 @@ def test_imported_large_weights_can_be_put_back(client: TestClient) -> None:
     response = client.put(f"/api/networks/{network_id}/parameters", json=body)
     assert response.status_code == 200, response.text
     assert response.json()["weights"] == body["weights"]
-    one = client.put(f"/api/networks/{network_id}/weights/1/0/1", json={"value": 1e7})
-    assert one.status_code == 200, one.text
+    single_edit = client.put(
+        f"/api/networks/{network_id}/weights/1/0/1", json={"value": 1e7}
+    )
+    assert single_edit.status_code == 200, single_edit.text
 
 
 def test_unchanged_edits_add_no_entry(client: TestClient) -> None:

@@ -318,7 +318,7 @@ def test_diverging_job_advice(client: TestClient) -> None:
     assert job["error"].endswith("; try a smaller learning rate"), job["error"]
 
 
-def test_job_failing_before_its_first_update_advice(client: TestClient) -> None:
+def test_first_step_divergence_advice(client: TestClient) -> None:
     # z = M x1 + M x2 overflows to infinity, while sigmoid keeps the cost
     # finite, so the job starts from a finite cost and fails in its first
     # step before any update.

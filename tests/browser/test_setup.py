@@ -361,8 +361,8 @@ def test_invalid_field_named_in_status(
 
 
 def test_seed_limit_named(driver: PageDriver) -> None:
-    # JavaScript numbers hold whole numbers exactly up to 2^53 - 1, so the
-    # page stops there and says so, instead of sending a rounded seed.
+    # JavaScript numbers are exact for whole numbers up to 2^53 - 1, so the
+    # page stops there and names that limit instead of sending a rounded seed.
     driver.open("dataset=xor&sizes=2-4-2&seed=1")
     driver.page.fill("#seed", "1e30")
     status = driver.page.inner_text("#setup-status")

@@ -617,11 +617,11 @@ def test_cost_gradient_filled_in(
         driver.click("#next")
     driver.select("neuron", L, 0)
     section = driver.page.locator("#explanation section[data-eq='cost']")
-    shown = section.locator(".number").evaluate_all(
+    shown_numbers = section.locator(".number").evaluate_all(
         "(nodes) => nodes.map((n) => n.dataset.shown)"
     )
     a = driver.page.locator("#explanation [data-quantity='a']")
-    assert a.get_attribute("data-shown") in shown
+    assert a.get_attribute("data-shown") in shown_numbers
     assert driver.panel_value("grad_a") == expected["grad_a"][0]
     # dC/da, then the cost's own fractions: a - y over a (1 - a) for
     # cross-entropy, y over a for log-likelihood, and their filled-in forms.

@@ -84,14 +84,14 @@ def test_rewind_restores_entry(driver: PageDriver, api: httpx.Client) -> None:
     assert counters(driver)["steps"] == "1"
 
 
-def test_pause_returns_to_the_shown_stage(driver: PageDriver) -> None:
+def test_pause_restores_stage(driver: PageDriver) -> None:
     driver.open(SETUP)
     for _ in range(5):
         driver.click("#next")
-    shown = driver.stage()
-    assert shown == {"kind": "backward", "layer": 1, "equation": "BP2"}
+    stage_before = driver.stage()
+    assert stage_before == {"kind": "backward", "layer": 1, "equation": "BP2"}
     driver.train_until("10", "steps", 20)
-    assert driver.stage() == shown
+    assert driver.stage() == stage_before
     assert driver.network()["steps"] >= 20
 
 
@@ -144,7 +144,7 @@ def test_undo_reset_restores_curve(driver: PageDriver) -> None:
     assert curve_steps(driver) == [0, 1, 2]
 
 
-def test_undo_of_older_reset_after_reload(driver: PageDriver) -> None:
+def test_undo_older_reset_after_reload(driver: PageDriver) -> None:
     driver.open(SETUP)
     for _ in range(3):
         driver.click("#batch-step")
@@ -336,7 +336,7 @@ def test_boundary_axes_name_inputs_from_zero(driver: PageDriver) -> None:
     assert titles == ["x<sub>0</sub>", "x<sub>1</sub>"]
 
 
-def test_regression_dots_say_they_show_targets(driver: PageDriver) -> None:
+def test_regression_dots_name_target(driver: PageDriver) -> None:
     driver.open("dataset=plane&sizes=2-3-1&output=identity&seed=1")
     side = driver.page.evaluate(
         "() => { const plot = document.getElementById('side');"

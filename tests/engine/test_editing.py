@@ -126,8 +126,9 @@ def test_edits_keep_velocities() -> None:
     network.set_weight(1, 0, 0, 2.0)
     network.set_bias(1, 0, -2.0)
 
-    kept = [*network.velocity_w, *network.velocity_b]
-    assert all(np.array_equal(a, b) for a, b in zip(kept, velocities, strict=True))
+    after_edits = [*network.velocity_w, *network.velocity_b]
+    pairs = zip(after_edits, velocities, strict=True)
+    assert all(np.array_equal(a, b) for a, b in pairs)
     network.reset()
     assert not any(v.any() for v in (*network.velocity_w, *network.velocity_b))
 
