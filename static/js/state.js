@@ -16,7 +16,13 @@ export const state = {
   curve: [], // one point per training state seen, ordered by steps
   cutCurves: [], // curves that undo, rewind or reset cut, newest first
   history: [],
-  training: { playing: false, jobId: null, stepsPerUpdate: "10" },
+  training: {
+    playing: false,
+    jobId: null,
+    stepsPerUpdate: "10",
+    stageBefore: null, // the stage shown when training started
+    networkId: null, // the network that training started on
+  },
   autoplay: false, // stepping through the stages on a timer
   autoplayDelay: 900, // milliseconds per stage while autoplaying
   advanceExample: true, // the next pass uses the next training example

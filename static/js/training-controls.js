@@ -144,13 +144,17 @@ async function showStage(stage, networkId) {
 function toggleTraining() {
   if (state.training.playing) {
     setPlaying(false);
+    // Queued now, so it runs after the chunk in progress, if any, and
+    // before anything the student does next.
+    const { stageBefore, networkId } = state.training;
+    enqueue(() => showStage(stageBefore, networkId));
     return;
   }
   setPlaying(true);
   // Training shows the cost stage. A pause goes back to the stage that was
   // shown before, now computed with the trained parameters.
-  const before = currentStage();
-  const networkId = state.network.id;
+  state.training.stageBefore = currentStage();
+  state.training.networkId = state.network.id;
   const loop = async () => {
     while (state.training.playing) {
       let failed = false;
@@ -160,9 +164,6 @@ function toggleTraining() {
         } catch (error) {
           failed = true;
           throw error;
-        }
-        if (!state.training.playing) {
-          await showStage(before, networkId);
         }
       });
       if (failed) {
